@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+import type { CliIo } from './io.js';
+
+/**
+ * A command registers itself on the program. It reports its exit code through `setExitCode`
+ * (0 by default) and throws SteadyChatError / UsageError for failures the entry point prints.
+ */
+export type RegisterCommand = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
+
+/** One line per command file. */
+export const commands: RegisterCommand[] = [];

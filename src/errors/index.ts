@@ -1,0 +1,1 @@
+export { SteadyChatError, UsageError } from './steadychat-error.js';
