@@ -1,0 +1,50 @@
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from '../openai/wire-types.js';
+
+/** Who is calling and on whose behalf: read by the budget, rate-limit, redaction and usage stages. */
+export interface CallContext {
+  /** Our own id for this call (also sent as `x-request-id` by the gateway). */
+  requestId: string;
+  /** Gateway key id, when the call came through the gateway. */
+  keyId?: string;
+  /** End user, when known. */
+  userId?: string;
+  /** Conversation the call belongs to, when it belongs to one. */
+  conversationId?: string;
+}
+
+/** One call travelling down the pipeline. Stages may replace `request` (a copy) before calling `next`. */
+export interface ChatCall {
+  request: ChatRequest;
+  /** Aborts the whole call: pending waits, the upstream request and the stream. */
+  signal: AbortSignal;
+  context: CallContext;
+  /** Free-form per-call options owned by the stages (timeouts, retries, …), keyed by stage. */
+  options: Record<string, unknown>;
+}
+
+/** What the upstream said besides the body. */
+export interface ResponseMeta {
+  /** Upstream `x-request-id`, when it sent one. */
+  upstreamRequestId?: string;
+  /** Response headers of the (last) upstream attempt, lower-case names. */
+  headers: Record<string, string>;
+  /** How many upstream attempts were made (1 = no retry). */
+  attempts: number;
+}
+
+export type ChatResponse =
+  | { type: 'completion'; completion: ChatCompletion; meta: ResponseMeta }
+  | { type: 'stream'; stream: AsyncIterable<ChatCompletionChunk>; meta: ResponseMeta };
+
+export type Next = (call: ChatCall) => Promise<ChatResponse>;
+
+/**
+ * A stage is one feature (budget, redaction, retry, usage record…) written once and composed by the
+ * library, the CLI and the gateway alike.
+ */
+export type Stage = (call: ChatCall, next: Next) => Promise<ChatResponse>;
+
+/** Chain stages in order (first = outermost) in front of the terminal handler. */
+export function compose(stages: readonly Stage[], terminal: Next): Next {
+  return stages.reduceRight<Next>((next, stage) => (call) => stage(call, next), terminal);
+}
