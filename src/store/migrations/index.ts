@@ -1,0 +1,7 @@
+import { migration0001 } from './0001-conversations.js';
+import type { Migration } from './migration.js';
+
+export type { Migration, StoreDialect } from './migration.js';
+
+/** Every migration, in version order. Add one line per new migration file. */
+export const migrations: readonly Migration[] = [migration0001];

@@ -1,0 +1,147 @@
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrations as allMigrations, type Migration, type StoreDialect } from './migrations/index.js';
+import { runMigrations } from './run-migrations.js';
+import type { Database } from './schema.js';
+import { StoreError } from './store-error.js';
+
+/** Where and how to open the store. */
+export interface OpenStoreOptions {
+  /**
+   * `postgres://…` / `postgresql://…` for PostgreSQL; `sqlite:PATH`, `file:PATH`, a plain path or
+   * `:memory:` for SQLite.
+   * @default SQLite at `${home}/steadychat.db`
+   */
+  url?: string;
+  /**
+   * Directory of the default SQLite file (created if missing).
+   * @default `~/.steadychat`
+   */
+  home?: string;
+  /**
+   * How long a SQLite writer waits for another process's lock before failing, in ms.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+  /**
+   * Size of the PostgreSQL connection pool.
+   * @default 10
+   */
+  poolSize?: number;
+  /**
+   * Run pending migrations on open.
+   * @default true
+   */
+  migrate?: boolean;
+  /** @internal Migrations to run instead of the built-in list (tests). */
+  migrations?: readonly Migration[];
+}
+
+/** An open store: one Kysely instance over SQLite or PostgreSQL, migrated. */
+export interface Store {
+  db: Kysely<Database>;
+  dialect: StoreDialect;
+  /** Human-readable location (a file path, or the PostgreSQL URL without password). */
+  location: string;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL `int8` (bigint, `count(*)`, `sum()` of integers) read as JS numbers, like SQLite. */
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * Open (and migrate) the store: SQLite in WAL mode by default, PostgreSQL when the URL says so.
+ * Migrations run automatically, in one transaction, under a lock that keeps two processes starting
+ * together from applying the same one twice.
+ */
+export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
+  const url = options.url?.trim() || undefined;
+  const isPostgres = url !== undefined && /^postgres(ql)?:\/\//i.test(url);
+  let store: Store;
+  if (isPostgres) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID || oid === NUMERIC_OID
+            ? (v: string) => Number(v)
+            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    const location = redactUrl(url);
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw new StoreError(
+        'store_open_failed',
+        `Cannot connect to PostgreSQL at ${location}: ${describe(error)}`,
+        {
+          cause: error,
+          hint: 'Check STEADYCHAT_DATABASE_URL, that the server runs and that the database exists.',
+        },
+      );
+    }
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    store = { db, dialect: 'postgres', location, close: () => db.destroy() };
+  } else {
+    const file = sqlitePath(url, options.home);
+    let sqlite: SQLite.Database;
+    try {
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      sqlite = new SQLite(file, { timeout: options.busyTimeoutMs ?? 5000 });
+      sqlite.pragma('journal_mode = WAL');
+      // FULL: a committed turn survives power loss too, not only a killed process.
+      sqlite.pragma('synchronous = FULL');
+      sqlite.pragma('foreign_keys = ON');
+    } catch (error) {
+      throw new StoreError(
+        'store_open_failed',
+        `Cannot open the SQLite database ${file}: ${describe(error)}`,
+        {
+          cause: error,
+          hint: 'Check that the directory exists and is writable, or set STEADYCHAT_HOME / STEADYCHAT_DATABASE_URL.',
+        },
+      );
+    }
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    store = { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+  }
+  if (options.migrate !== false) {
+    try {
+      await runMigrations(store.db, store.dialect, options.migrations ?? allMigrations);
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw error;
+    }
+  }
+  return store;
+}
+
+function sqlitePath(url: string | undefined, home: string | undefined): string {
+  if (url === undefined) return join(resolve(home ?? join(homedir(), '.steadychat')), 'steadychat.db');
+  if (url === ':memory:' || url === 'sqlite::memory:') return ':memory:';
+  const path = url.replace(/^sqlite:(\/\/)?/i, '').replace(/^file:(\/\/)?/i, '');
+  return resolve(path);
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
