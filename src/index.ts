@@ -1,4 +1,28 @@
 // The public API of steadychat: named exports only.
+
+export {
+  ConfigError,
+  type ConfigProblem,
+  type ConfigWarning,
+  createLogger,
+  describeSettings,
+  type FileSections,
+  type LoadSettingsOptions,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  loadSettings,
+  maskSecret,
+  maskUrl,
+  redactSecrets,
+  type SettingKey,
+  type SettingOrigin,
+  type SettingRow,
+  type SettingSource,
+  type Settings,
+  type SettingsInput,
+  settingsSecrets,
+} from './config/index.js';
 export { SteadyChatError, UsageError } from './errors/index.js';
 export {
   type ConversationsTable,

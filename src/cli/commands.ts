@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerConfigCommand } from './config.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -8,4 +9,4 @@ import type { CliIo } from './io.js';
 export type RegisterCommand = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
 /** One line per command file. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerConfigCommand];

@@ -1,0 +1,15 @@
+export { ConfigError, type ConfigProblem } from './config-error.js';
+export { createLogger, type Logger, type LoggerOptions, REDACTED_LOG_PATHS } from './create-logger.js';
+export { describeSettings, type SettingRow, settingsSecrets } from './describe-settings.js';
+export { type LoadSettingsOptions, loadSettings } from './load-settings.js';
+export { maskKeyShapedTokens, maskSecret, maskUrl, redactSecrets } from './mask-secret.js';
+export type {
+  ConfigWarning,
+  FileSections,
+  LogLevel,
+  SettingKey,
+  SettingOrigin,
+  SettingSource,
+  Settings,
+  SettingsInput,
+} from './settings.js';

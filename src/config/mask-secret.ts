@@ -1,0 +1,90 @@
+/** Prefixes that say what kind of key it is without revealing anything; longest first. */
+const KNOWN_PREFIXES = ['sk-svcacct-', 'sk-admin-', 'sk-proj-', 'sk-ant-', 'sk-', 'sc-', 'gsk_', 'xai-'];
+
+/** Below this length a value shows nothing but `…`. */
+const MIN_SHOWN_LENGTH = 12;
+
+/**
+ * Mask a secret for display: a known prefix and the last 4 characters survive (`sk-…abcd`,
+ * `sk-proj-…abcd`); any other value keeps only its last 4 (`…abcd`); a short value becomes `…`.
+ */
+export function maskSecret(value: string): string {
+  if (value.length < MIN_SHOWN_LENGTH) return '…';
+  const prefix = KNOWN_PREFIXES.find((p) => value.startsWith(p)) ?? '';
+  const body = value.slice(prefix.length);
+  if (body.length < MIN_SHOWN_LENGTH - 4) return `${prefix}…`;
+  return `${prefix}…${value.slice(-4)}`;
+}
+
+/**
+ * Mask the password (and a token-like user name) in a URL's credentials: `postgres://app:…@db:5432/x`.
+ * A URL without credentials is returned unchanged; an unparsable one keeps only its scheme and host.
+ */
+export function maskUrl(value: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i.exec(value);
+  if (!match) return value;
+  const [whole, scheme, userinfo = ''] = match;
+  const colon = userinfo.indexOf(':');
+  const user = colon === -1 ? userinfo : userinfo.slice(0, colon);
+  // A URL with only a user part (redis://token@host) usually carries a token there.
+  const shownUser = colon === -1 ? '…' : user;
+  const shown = colon === -1 ? shownUser : `${shownUser}:…`;
+  return `${scheme}${shown}@${value.slice(whole.length)}`;
+}
+
+/** The secret parts of a URL (password, or a lone user part), to feed `redactSecrets`. */
+export function urlSecrets(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const match = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(value);
+  if (!match?.[1]) return [];
+  const userinfo = match[1];
+  const colon = userinfo.indexOf(':');
+  const secret = colon === -1 ? userinfo : userinfo.slice(colon + 1);
+  if (!secret) return [];
+  const decoded = safeDecode(secret);
+  return decoded === secret ? [secret] : [secret, decoded];
+}
+
+/** Secrets shorter than this are not searched for: they would mask ordinary words. */
+const MIN_SECRET_LENGTH = 6;
+
+/**
+ * Replace every occurrence of the given secrets in a text by their masked form (see `maskSecret`),
+ * including their URL-encoded and JSON-escaped spellings. Used on error messages and log lines.
+ */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  const forms = new Map<string, string>();
+  for (const secret of secrets) {
+    if (!secret || secret.length < MIN_SECRET_LENGTH) continue;
+    const masked = maskSecret(secret);
+    for (const form of [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]) {
+      if (form.length >= MIN_SECRET_LENGTH && !forms.has(form)) forms.set(form, masked);
+    }
+  }
+  if (forms.size === 0) return text;
+  // Longest first, so a secret that contains another is replaced whole.
+  let out = text;
+  for (const [form, masked] of [...forms].sort((a, b) => b[0].length - a[0].length)) {
+    if (out.includes(form)) out = out.split(form).join(masked);
+  }
+  return out;
+}
+
+/** Things that look like API keys even when nobody told us they are secrets. */
+const KEY_SHAPED = /\b(sk-(?:proj-|svcacct-|admin-|ant-)?|sc-)[A-Za-z0-9_-]{16,}/g;
+const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/gi;
+
+/** Mask key-shaped tokens (`sk-…`, `sc-…`, `Bearer …`) in a text, whatever their value. */
+export function maskKeyShapedTokens(text: string): string {
+  return text
+    .replace(KEY_SHAPED, (token) => maskSecret(token))
+    .replace(BEARER, (_whole, bearer: string) => `${bearer}…`);
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
