@@ -9,6 +9,11 @@ export interface Database {
   steadychat_migrations: MigrationsTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
+  usage_ledger: UsageLedgerTable;
+  budget_limits: BudgetLimitsTable;
+  budget_counters: BudgetCountersTable;
+  budget_reservations: BudgetReservationsTable;
+  budget_alerts: BudgetAlertsTable;
 }
 
 /** Applied schema versions (written by the migration runner). */
@@ -62,4 +67,83 @@ export interface MessagesTable {
   usage: string | null;
   model: string | null;
   created_at: number;
+}
+
+/** One row per upstream attempt (retries included), whatever its outcome. */
+export interface UsageLedgerTable {
+  id: string;
+  created_at: number;
+  key_id: string | null;
+  user_id: string | null;
+  conversation_id: string | null;
+  model: string;
+  /** Name of the upstream service (e.g. `openai`, `deepseek`). */
+  upstream: string | null;
+  /** Our request id (one per call; shared by its attempts). */
+  request_id: string | null;
+  upstream_request_id: string | null;
+  /** 1 for the first attempt. */
+  attempt: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  /** Null when the model has no known price (never 0 for "unknown"). */
+  cost: number | null;
+  currency: string | null;
+  latency_ms: number | null;
+  /** 'ok' | 'error' | 'aborted' | 'cut'. */
+  outcome: string;
+  error_code: string | null;
+  /** 1 when the token counts were estimated (no usage from upstream). */
+  estimated: number;
+}
+
+/** Budgets set with `steadychat budget set` (they override the config file's for the same scope and period). */
+export interface BudgetLimitsTable {
+  /** 'global' | 'key' | 'user' | 'conversation'. */
+  scope: string;
+  /** The key / user / conversation id; `*` = each one (and the only id of `global`). */
+  scope_id: string;
+  /** 'day' | 'month'. */
+  period: string;
+  tokens_limit: number | null;
+  cost_limit: number | null;
+  currency: string | null;
+  updated_at: number;
+}
+
+/** Spent and reserved amounts of one scope in one period: the rows reservations lock. */
+export interface BudgetCountersTable {
+  scope: string;
+  scope_id: string;
+  period: string;
+  /** `2026-11-25` or `2026-11` in the budget's time zone. */
+  period_key: string;
+  used_tokens: Generated<number>;
+  reserved_tokens: Generated<number>;
+  used_cost: Generated<number>;
+  reserved_cost: Generated<number>;
+  currency: string | null;
+  period_end: number;
+}
+
+/** Worst cases held by calls in flight; reclaimed once `expires_at` passes (a crashed process). */
+export interface BudgetReservationsTable {
+  id: string;
+  created_at: number;
+  expires_at: number;
+  /** JSON array of the counters held and the amounts. */
+  items: string;
+}
+
+/** Alert thresholds already sent, once per scope, period and threshold. */
+export interface BudgetAlertsTable {
+  scope: string;
+  scope_id: string;
+  period: string;
+  period_key: string;
+  unit: string;
+  threshold: number;
+  sent_at: number;
 }

@@ -1,7 +1,8 @@
 import { migration0001 } from './0001-conversations.js';
+import { migration0002 } from './0002-usage.js';
 import type { Migration } from './migration.js';
 
 export type { Migration, StoreDialect } from './migration.js';
 
 /** Every migration, in version order. Add one line per new migration file. */
-export const migrations: readonly Migration[] = [migration0001];
+export const migrations: readonly Migration[] = [migration0001, migration0002];

@@ -1,0 +1,598 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import type { Database, Store } from '../store/index.js';
+import type { AlertNotifier } from './alert-notifier.js';
+import type { BudgetLimit, Money } from './budget-config.js';
+import {
+  BudgetExceededError,
+  type BudgetPeriod,
+  type BudgetScope,
+  type BudgetUnit,
+} from './budget-exceeded-error.js';
+import { type Clock, periodBounds, systemClock, systemTimeZone } from './period.js';
+import type { Cost } from './prices.js';
+import { writeTransaction } from './write-transaction.js';
+
+/** Who a call is charged to (the ids of the call context). */
+export interface BudgetScopes {
+  keyId?: string | undefined;
+  userId?: string | undefined;
+  conversationId?: string | undefined;
+}
+
+/** One counter a reservation holds, and how much. */
+export interface ReservationItem {
+  scope: BudgetScope;
+  scopeId: string;
+  period: BudgetPeriod;
+  periodKey: string;
+  periodEnd: number;
+  tokens: number;
+  cost: number;
+  tokensLimit: number | null;
+  costLimit: number | null;
+  currency: string | null;
+}
+
+/** A worst case held in the store until the call settles (or the lease expires). */
+export interface Reservation {
+  /** Null when no budget applied (nothing was held). */
+  id: string | null;
+  items: ReservationItem[];
+  expiresAt: number;
+  /** The worst case that was reserved. */
+  tokens: number;
+  cost: Cost | null;
+}
+
+/** The state of one budget in its current period. */
+export interface BudgetStatus {
+  scope: BudgetScope;
+  /** The actual id (for a `*` budget, one row per id that has spent this period). */
+  scopeId: string;
+  period: BudgetPeriod;
+  periodKey: string;
+  resetsAt: number;
+  tokensLimit: number | null;
+  costLimit: Money | null;
+  usedTokens: number;
+  reservedTokens: number;
+  usedCost: number;
+  reservedCost: number;
+  /** Where the limit comes from. */
+  source: 'config' | 'store';
+}
+
+/** Options of {@link createBudgetBook}. */
+export interface BudgetBookOptions {
+  /** The store (SQLite or PostgreSQL) holding counters and reservations. */
+  store: Pick<Store, 'db' | 'dialect'>;
+  /**
+   * Budgets from the config file; those set in the store (`steadychat budget set`) override them
+   * for the same scope, id and period.
+   * @default []
+   */
+  limits?: readonly BudgetLimit[];
+  /**
+   * IANA zone the days and months are counted in.
+   * @default the system's
+   */
+  timeZone?: string;
+  /** @default Date.now */
+  clock?: Clock;
+  /**
+   * How long a reservation holds before it is considered abandoned (its process died) and reclaimed.
+   * Must exceed the longest call.
+   * @default 900000 (15 min)
+   */
+  leaseMs?: number;
+  /**
+   * Units of each currency per 1 USD, to charge a cost to a budget in another currency.
+   * @default { USD: 1, CNY: 7.1 }
+   */
+  exchangeRates?: Record<string, number>;
+  /**
+   * Alert thresholds, in percent of a limit.
+   * @default [50, 80, 100]
+   */
+  thresholds?: readonly number[];
+  /** Receives each threshold crossed (once per scope, period and threshold). */
+  notifier?: AlertNotifier;
+}
+
+/** Atomic reserve → settle bookkeeping of budgets in the shared store. */
+export interface BudgetBook {
+  /**
+   * Holds the worst case on every budget that applies, atomically; throws
+   * {@link BudgetExceededError} (and holds nothing) when any of them cannot fit it.
+   */
+  reserve(input: {
+    scopes: BudgetScopes;
+    model: string;
+    tokens: number;
+    cost: Cost | null;
+  }): Promise<Reservation>;
+  /** Releases the hold and charges the real usage. Call exactly once per reservation. */
+  settle(reservation: Reservation, actual: { tokens: number; cost: Cost | null }): Promise<void>;
+  /** Releases reservations whose lease expired; returns how many. */
+  reclaimExpired(): Promise<number>;
+  /** The budgets in force (config merged with the store). */
+  limits(): Promise<Array<BudgetLimit & { source: 'config' | 'store' }>>;
+  /** Sets (or, with `null`, removes) a budget in the store; fields left undefined keep their value. */
+  setLimit(change: {
+    scope: BudgetScope;
+    scopeId: string;
+    period: BudgetPeriod;
+    tokens?: number | null;
+    cost?: Money | null;
+  }): Promise<void>;
+  /** Budgets and their use this period: all of them, or those applying to some scopes. */
+  status(scopes?: BudgetScopes): Promise<BudgetStatus[]>;
+  readonly timeZone: string;
+}
+
+const EPSILON = 1e-9;
+
+/** Creates the budget bookkeeping over a store. */
+export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
+  const { store } = options;
+  const clock = options.clock ?? systemClock;
+  const timeZone = options.timeZone ?? systemTimeZone();
+  const leaseMs = options.leaseMs ?? 900_000;
+  const rates = { USD: 1, CNY: 7.1, ...options.exchangeRates } as Record<string, number>;
+  const thresholds = [...(options.thresholds ?? [50, 80, 100])].sort((a, b) => a - b);
+  const configLimits = options.limits ?? [];
+  let lastReclaim = 0;
+
+  function convert(cost: Cost, to: string): number | null {
+    if (cost.currency === to) return cost.amount;
+    const from = rates[cost.currency];
+    const into = rates[to];
+    if (!from || !into) return null;
+    return (cost.amount / from) * into;
+  }
+
+  async function limits(): Promise<Array<BudgetLimit & { source: 'config' | 'store' }>> {
+    const merged = new Map<string, BudgetLimit & { source: 'config' | 'store' }>();
+    for (const l of configLimits)
+      merged.set(`${l.scope}\0${l.scopeId}\0${l.period}`, { ...l, source: 'config' });
+    const rows = await store.db.selectFrom('budget_limits').selectAll().execute();
+    for (const row of rows) {
+      const limit: BudgetLimit & { source: 'store' } = {
+        scope: row.scope as BudgetScope,
+        scopeId: row.scope_id,
+        period: row.period as BudgetPeriod,
+        source: 'store',
+      };
+      if (row.tokens_limit !== null) limit.tokens = Number(row.tokens_limit);
+      if (row.cost_limit !== null)
+        limit.cost = { amount: Number(row.cost_limit), currency: row.currency ?? 'USD' };
+      merged.set(`${row.scope}\0${row.scope_id}\0${row.period}`, limit);
+    }
+    return [...merged.values()].filter((l) => l.tokens !== undefined || l.cost !== undefined);
+  }
+
+  /** The budgets that apply to a call: for each scope and period, an id's own budget beats `*`. */
+  function applicable<T extends BudgetLimit>(all: T[], scopes: BudgetScopes): Array<T & { id: string }> {
+    const ids: Record<BudgetScope, string | undefined> = {
+      global: '*',
+      key: scopes.keyId,
+      user: scopes.userId,
+      conversation: scopes.conversationId,
+    };
+    const chosen = new Map<string, T & { id: string }>();
+    for (const l of all) {
+      const id = ids[l.scope];
+      if (id === undefined) continue;
+      const slot = `${l.scope}\0${l.period}`;
+      if (l.scope === 'global' || l.scopeId === id) chosen.set(slot, { ...l, id });
+      else if (l.scopeId === '*' && !chosen.has(slot)) chosen.set(slot, { ...l, id });
+    }
+    return [...chosen.values()];
+  }
+
+  async function ensureCounters(db: Kysely<Database>, items: ReservationItem[]): Promise<void> {
+    for (const item of items) {
+      await db
+        .insertInto('budget_counters')
+        .values({
+          scope: item.scope,
+          scope_id: item.scopeId,
+          period: item.period,
+          period_key: item.periodKey,
+          currency: item.currency,
+          period_end: item.periodEnd,
+        })
+        .onConflict((oc) => oc.columns(['scope', 'scope_id', 'period', 'period_key']).doNothing())
+        .execute();
+    }
+  }
+
+  async function tryReserve(input: {
+    scopes: BudgetScopes;
+    model: string;
+    tokens: number;
+    cost: Cost | null;
+  }): Promise<Reservation> {
+    const now = clock();
+    const items: ReservationItem[] = [];
+    for (const l of applicable(await limits(), input.scopes)) {
+      const bounds = periodBounds(l.period, now, timeZone);
+      let cost = 0;
+      if (l.cost) {
+        const converted = input.cost ? convert(input.cost, l.cost.currency) : null;
+        if (converted === null) {
+          throw new BudgetExceededError({
+            scope: l.scope,
+            scopeId: l.id,
+            period: l.period,
+            periodKey: bounds.key,
+            unit: 'cost',
+            limit: l.cost.amount,
+            used: 0,
+            reserved: 0,
+            requested: 0,
+            currency: l.cost.currency,
+            resetsAt: bounds.end,
+            reason: 'unknown_price',
+            model: input.model,
+          });
+        }
+        cost = converted;
+      }
+      items.push({
+        scope: l.scope,
+        scopeId: l.id,
+        period: l.period,
+        periodKey: bounds.key,
+        periodEnd: bounds.end,
+        tokens: input.tokens,
+        cost,
+        tokensLimit: l.tokens ?? null,
+        costLimit: l.cost?.amount ?? null,
+        currency: l.cost?.currency ?? null,
+      });
+    }
+    const reservation: Reservation = {
+      id: null,
+      items,
+      expiresAt: now + leaseMs,
+      tokens: input.tokens,
+      cost: input.cost,
+    };
+    if (items.length === 0) return reservation;
+    // One global lock order (by counter key) so concurrent transactions never deadlock.
+    items.sort((a, b) => counterKey(a).localeCompare(counterKey(b)));
+    const id = randomUUID();
+    await writeTransaction(store, async (db) => {
+      await ensureCounters(db, items);
+      for (const item of items) {
+        // The check and the increment are one statement: on PostgreSQL the row lock taken by the
+        // UPDATE makes a concurrent one wait and re-evaluate the WHERE against the committed value;
+        // on SQLite the whole transaction holds the write lock (BEGIN IMMEDIATE).
+        let q = db
+          .updateTable('budget_counters')
+          .set((eb) => ({
+            reserved_tokens: eb('reserved_tokens', '+', item.tokens),
+            reserved_cost: eb('reserved_cost', '+', item.cost),
+          }))
+          .where('scope', '=', item.scope)
+          .where('scope_id', '=', item.scopeId)
+          .where('period', '=', item.period)
+          .where('period_key', '=', item.periodKey);
+        if (item.tokensLimit !== null) {
+          q = q.where(sql<boolean>`used_tokens + reserved_tokens + ${item.tokens} <= ${item.tokensLimit}`);
+        }
+        if (item.costLimit !== null) {
+          q = q.where(sql<boolean>`used_cost + reserved_cost + ${item.cost} <= ${item.costLimit + EPSILON}`);
+        }
+        const result = await q.executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) throw await refusal(db, item, input.model);
+      }
+      await db
+        .insertInto('budget_reservations')
+        .values({ id, created_at: now, expires_at: now + leaseMs, items: JSON.stringify(items) })
+        .execute();
+    });
+    reservation.id = id;
+    return reservation;
+  }
+
+  async function refusal(
+    db: Kysely<Database>,
+    item: ReservationItem,
+    model: string,
+  ): Promise<BudgetExceededError> {
+    const row = await db
+      .selectFrom('budget_counters')
+      .selectAll()
+      .where('scope', '=', item.scope)
+      .where('scope_id', '=', item.scopeId)
+      .where('period', '=', item.period)
+      .where('period_key', '=', item.periodKey)
+      .executeTakeFirstOrThrow();
+    const usedTokens = Number(row.used_tokens);
+    const reservedTokens = Number(row.reserved_tokens);
+    const tokensShort =
+      item.tokensLimit !== null && usedTokens + reservedTokens + item.tokens > item.tokensLimit;
+    const unit: BudgetUnit = tokensShort ? 'tokens' : 'cost';
+    const details =
+      unit === 'tokens'
+        ? { limit: item.tokensLimit!, used: usedTokens, reserved: reservedTokens, requested: item.tokens }
+        : {
+            limit: item.costLimit!,
+            used: Number(row.used_cost),
+            reserved: Number(row.reserved_cost),
+            requested: item.cost,
+            currency: item.currency ?? 'USD',
+          };
+    return new BudgetExceededError({
+      scope: item.scope,
+      scopeId: item.scopeId,
+      period: item.period,
+      periodKey: item.periodKey,
+      unit,
+      resetsAt: item.periodEnd,
+      reason: 'limit',
+      model,
+      ...details,
+    });
+  }
+
+  async function reclaimExpired(): Promise<number> {
+    const now = clock();
+    lastReclaim = now;
+    const expired = await store.db
+      .selectFrom('budget_reservations')
+      .select('id')
+      .where('expires_at', '<', now)
+      .limit(1000)
+      .execute();
+    let count = 0;
+    for (const { id } of expired) {
+      const released = await writeTransaction(store, async (db) => {
+        const row = await db
+          .selectFrom('budget_reservations')
+          .select('items')
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!row) return false;
+        await db.deleteFrom('budget_reservations').where('id', '=', id).execute();
+        await release(db, JSON.parse(row.items) as ReservationItem[], true);
+        return true;
+      });
+      if (released) count++;
+    }
+    return count;
+  }
+
+  async function release(
+    db: Kysely<Database>,
+    items: ReservationItem[],
+    held: boolean,
+    actual?: Array<[number, number]>,
+  ) {
+    for (const [i, item] of items.entries()) {
+      const [tokens, cost] = actual?.[i] ?? [0, 0];
+      await db
+        .updateTable('budget_counters')
+        .set((eb) => ({
+          reserved_tokens: eb('reserved_tokens', '-', held ? item.tokens : 0),
+          reserved_cost: eb('reserved_cost', '-', held ? item.cost : 0),
+          used_tokens: eb('used_tokens', '+', tokens),
+          used_cost: eb('used_cost', '+', cost),
+        }))
+        .where('scope', '=', item.scope)
+        .where('scope_id', '=', item.scopeId)
+        .where('period', '=', item.period)
+        .where('period_key', '=', item.periodKey)
+        .execute();
+    }
+  }
+
+  async function alertCrossings(items: ReservationItem[], added: Array<[number, number]>) {
+    const notifier = options.notifier;
+    if (!notifier || thresholds.length === 0) return;
+    for (const [i, item] of items.entries()) {
+      const row = await store.db
+        .selectFrom('budget_counters')
+        .select(['used_tokens', 'used_cost'])
+        .where('scope', '=', item.scope)
+        .where('scope_id', '=', item.scopeId)
+        .where('period', '=', item.period)
+        .where('period_key', '=', item.periodKey)
+        .executeTakeFirst();
+      if (!row) continue;
+      const [addedTokens, addedCost] = added[i] ?? [0, 0];
+      const checks: Array<[BudgetUnit, number, number, number | null]> = [
+        ['tokens', Number(row.used_tokens), addedTokens, item.tokensLimit],
+        ['cost', Number(row.used_cost), addedCost, item.costLimit],
+      ];
+      for (const [unit, used, added, limit] of checks) {
+        if (limit === null || limit <= 0) continue;
+        const crossed = thresholds.filter(
+          (t) => used * 100 >= t * limit - EPSILON && (used - added) * 100 < t * limit,
+        );
+        for (const threshold of crossed) await sendOnce(item, unit, threshold, used, limit);
+      }
+    }
+  }
+
+  async function sendOnce(
+    item: ReservationItem,
+    unit: BudgetUnit,
+    threshold: number,
+    used: number,
+    limit: number,
+  ) {
+    const result = await store.db
+      .insertInto('budget_alerts')
+      .values({
+        scope: item.scope,
+        scope_id: item.scopeId,
+        period: item.period,
+        period_key: item.periodKey,
+        unit,
+        threshold,
+        sent_at: clock(),
+      })
+      .onConflict((oc) =>
+        oc.columns(['scope', 'scope_id', 'period', 'period_key', 'unit', 'threshold']).doNothing(),
+      )
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return;
+    const alert = {
+      scope: item.scope,
+      scopeId: item.scopeId,
+      period: item.period,
+      periodKey: item.periodKey,
+      unit,
+      threshold,
+      used,
+      limit,
+      at: clock(),
+    };
+    options.notifier?.notify(
+      unit === 'cost' && item.currency ? { ...alert, currency: item.currency } : alert,
+    );
+  }
+
+  return {
+    timeZone,
+    async reserve(input) {
+      if (clock() - lastReclaim > 10_000) await reclaimExpired();
+      try {
+        return await tryReserve(input);
+      } catch (error) {
+        if (!(error instanceof BudgetExceededError) || error.details.reason !== 'limit') throw error;
+        // A dead process may still hold part of the budget: reclaim, then try once more.
+        if ((await reclaimExpired()) > 0) return tryReserve(input).catch((e) => refused(e));
+        return refused(error);
+      }
+    },
+    async settle(reservation, actual) {
+      if (reservation.items.length === 0 || reservation.id === null) return;
+      const amounts = reservation.items.map((item): [number, number] => {
+        // An unpriceable actual cost is charged at the reserved worst case (never as free).
+        const cost = !item.currency
+          ? 0
+          : actual.cost
+            ? (convert(actual.cost, item.currency) ?? item.cost)
+            : item.cost;
+        return [actual.tokens, cost];
+      });
+      const id = reservation.id;
+      await writeTransaction(store, async (db) => {
+        const deleted = await db.deleteFrom('budget_reservations').where('id', '=', id).executeTakeFirst();
+        // Not found: the lease expired and the hold was reclaimed already; charge the usage only.
+        await release(db, reservation.items, Number(deleted.numDeletedRows) > 0, amounts);
+      });
+      await alertCrossings(reservation.items, amounts).catch(() => undefined);
+    },
+    reclaimExpired,
+    limits,
+    async setLimit(change) {
+      const current = (await limits()).find(
+        (l) => l.scope === change.scope && l.scopeId === change.scopeId && l.period === change.period,
+      );
+      const tokens = change.tokens === undefined ? (current?.tokens ?? null) : change.tokens;
+      const cost = change.cost === undefined ? (current?.cost ?? null) : change.cost;
+      const values = {
+        scope: change.scope,
+        scope_id: change.scope === 'global' ? '*' : change.scopeId,
+        period: change.period,
+        tokens_limit: tokens,
+        cost_limit: cost?.amount ?? null,
+        currency: cost?.currency ?? null,
+        updated_at: clock(),
+      };
+      await store.db
+        .insertInto('budget_limits')
+        .values(values)
+        .onConflict((oc) =>
+          oc.columns(['scope', 'scope_id', 'period']).doUpdateSet({
+            tokens_limit: values.tokens_limit,
+            cost_limit: values.cost_limit,
+            currency: values.currency,
+            updated_at: values.updated_at,
+          }),
+        )
+        .execute();
+    },
+    async status(scopes) {
+      const now = clock();
+      const all = await limits();
+      const chosen: Array<BudgetLimit & { source: 'config' | 'store'; id: string }> = scopes
+        ? applicable(all, scopes)
+        : [];
+      if (!scopes) {
+        for (const l of all) {
+          if (l.scope === 'global' || l.scopeId !== '*') {
+            chosen.push({ ...l, id: l.scopeId });
+            continue;
+          }
+          // A budget for each id: one row per id that has a counter this period (and no own budget).
+          const key = periodBounds(l.period, now, timeZone).key;
+          const rows = await store.db
+            .selectFrom('budget_counters')
+            .select('scope_id')
+            .where('scope', '=', l.scope)
+            .where('period', '=', l.period)
+            .where('period_key', '=', key)
+            .execute();
+          const own = new Set(
+            all.filter((o) => o.scope === l.scope && o.period === l.period).map((o) => o.scopeId),
+          );
+          chosen.push({ ...l, id: '*' });
+          for (const row of rows) if (!own.has(row.scope_id)) chosen.push({ ...l, id: row.scope_id });
+        }
+      }
+      const out: BudgetStatus[] = [];
+      for (const l of chosen) {
+        const bounds = periodBounds(l.period, now, timeZone);
+        const row = await store.db
+          .selectFrom('budget_counters')
+          .selectAll()
+          .where('scope', '=', l.scope)
+          .where('scope_id', '=', l.id)
+          .where('period', '=', l.period)
+          .where('period_key', '=', bounds.key)
+          .executeTakeFirst();
+        out.push({
+          scope: l.scope,
+          scopeId: l.id,
+          period: l.period,
+          periodKey: bounds.key,
+          resetsAt: bounds.end,
+          tokensLimit: l.tokens ?? null,
+          costLimit: l.cost ?? null,
+          usedTokens: Number(row?.used_tokens ?? 0),
+          reservedTokens: Number(row?.reserved_tokens ?? 0),
+          usedCost: Number(row?.used_cost ?? 0),
+          reservedCost: Number(row?.reserved_cost ?? 0),
+          source: l.source,
+        });
+      }
+      return out;
+    },
+  };
+
+  async function refused(error: unknown): Promise<never> {
+    if (error instanceof BudgetExceededError && error.details.reason === 'limit') {
+      const d = error.details;
+      const item = {
+        scope: d.scope,
+        scopeId: d.scopeId,
+        period: d.period,
+        periodKey: d.periodKey,
+        currency: d.currency ?? null,
+      } as ReservationItem;
+      if (thresholds.includes(100)) await sendOnce(item, d.unit, 100, d.used, d.limit).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+function counterKey(item: ReservationItem): string {
+  return `${item.scope}\0${item.scopeId}\0${item.period}\0${item.periodKey}`;
+}

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { ChatRequest } from '../openai/wire-types.js';
+import { type Clock, systemClock } from './period.js';
+import { RunawayRequestError } from './runaway-request-error.js';
+
+/** Options of {@link createRunawayGuard}. */
+export interface RunawayGuardOptions {
+  /**
+   * Identical requests from one caller allowed within `windowMs`; one more is refused. 0 disables.
+   * @default 10
+   */
+  maxRepeats?: number;
+  /**
+   * The window, in ms.
+   * @default 60000
+   */
+  windowMs?: number;
+  /** @default Date.now */
+  clock?: Clock;
+  /**
+   * Most distinct (caller, request) pairs remembered; the least recent are forgotten first.
+   * @default 10000
+   */
+  maxEntries?: number;
+}
+
+/** Refuses the same request repeated too often by one caller (a bug calling the model in a loop). */
+export interface RunawayGuard {
+  /** Records the request; throws {@link RunawayRequestError} when it is one repeat too many. */
+  check(caller: string, request: ChatRequest): void;
+}
+
+/**
+ * The "bug in a loop" guard. Two requests are the same when their whole body (model, messages,
+ * parameters) is byte-for-byte equal after JSON encoding. Kept in this process's memory, bounded.
+ */
+export function createRunawayGuard(options: RunawayGuardOptions = {}): RunawayGuard {
+  const maxRepeats = options.maxRepeats ?? 10;
+  const windowMs = options.windowMs ?? 60_000;
+  const clock = options.clock ?? systemClock;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const seen = new Map<string, number[]>();
+  return {
+    check(caller, request) {
+      if (maxRepeats <= 0) return;
+      const now = clock();
+      const key = createHash('sha256')
+        .update(caller)
+        .update('\0')
+        .update(JSON.stringify(request))
+        .digest('base64');
+      const times = (seen.get(key) ?? []).filter((t) => now - t < windowMs);
+      seen.delete(key);
+      if (times.length >= maxRepeats) {
+        seen.set(key, times);
+        throw new RunawayRequestError(caller, maxRepeats, windowMs, Math.max(0, times[0]! + windowMs - now));
+      }
+      times.push(now);
+      seen.set(key, times);
+      if (seen.size > maxEntries) {
+        const oldest = seen.keys().next().value;
+        if (oldest !== undefined) seen.delete(oldest);
+      }
+    },
+  };
+}
