@@ -17,32 +17,36 @@ export function maskSecret(value: string): string {
 }
 
 /**
- * Mask the password (and a token-like user name) in a URL's credentials: `postgres://app:…@db:5432/x`.
- * A URL without credentials is returned unchanged; an unparsable one keeps only its scheme and host.
+ * Mask the credentials in a URL: `postgres://app:…@db:5432/x` (the user name stays when there is a
+ * password; a lone user part, often a token, is masked). Errs on the side of masking: everything up to
+ * the last `@` counts as credentials, so an unencoded `@` in a password cannot leak its tail.
  */
 export function maskUrl(value: string): string {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i.exec(value);
-  if (!match) return value;
-  const [whole, scheme, userinfo = ''] = match;
+  const parts = splitCredentials(value);
+  if (!parts) return value;
+  const { head, userinfo, rest } = parts;
   const colon = userinfo.indexOf(':');
-  const user = colon === -1 ? userinfo : userinfo.slice(0, colon);
-  // A URL with only a user part (redis://token@host) usually carries a token there.
-  const shownUser = colon === -1 ? '…' : user;
-  const shown = colon === -1 ? shownUser : `${shownUser}:…`;
-  return `${scheme}${shown}@${value.slice(whole.length)}`;
+  const shown = colon === -1 ? '…' : `${userinfo.slice(0, colon)}:…`;
+  return `${head}${shown}@${rest}`;
 }
 
 /** The secret parts of a URL (password, or a lone user part), to feed `redactSecrets`. */
 export function urlSecrets(value: string | undefined): string[] {
-  if (value === undefined) return [];
-  const match = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(value);
-  if (!match?.[1]) return [];
-  const userinfo = match[1];
-  const colon = userinfo.indexOf(':');
-  const secret = colon === -1 ? userinfo : userinfo.slice(colon + 1);
+  const parts = value === undefined ? undefined : splitCredentials(value);
+  if (!parts) return [];
+  const colon = parts.userinfo.indexOf(':');
+  const secret = colon === -1 ? parts.userinfo : parts.userinfo.slice(colon + 1);
   if (!secret) return [];
   const decoded = safeDecode(secret);
   return decoded === secret ? [secret] : [secret, decoded];
+}
+
+function splitCredentials(value: string): { head: string; userinfo: string; rest: string } | undefined {
+  const at = value.lastIndexOf('@');
+  if (at === -1) return undefined;
+  const head = /^[a-z][a-z0-9+.-]*:(\/\/)?/i.exec(value)?.[0] ?? '';
+  if (at < head.length) return undefined;
+  return { head, userinfo: value.slice(head.length, at), rest: value.slice(at + 1) };
 }
 
 /** Secrets shorter than this are not searched for: they would mask ordinary words. */

@@ -26,21 +26,125 @@ export function readJsonFile(file: string): ReadResult {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return { ok: true, data: JSON.parse(text) };
-  } catch (error) {
-    return { ok: false, missing: false, syntax: locateJsonError(text, (error as Error).message) };
+  } catch {
+    return { ok: false, missing: false, syntax: locateJsonError(text) };
   }
 }
 
-/** Turn V8's "… at position N" into a line, a column and a hint that names the usual mistakes. */
-export function locateJsonError(text: string, message: string): JsonSyntaxProblem {
-  const position = /position (\d+)/.exec(message);
-  let offset = position ? Number(position[1]) : text.length;
-  if (!position && /line (\d+) column (\d+)/.test(message)) {
-    const [, l, c] = /line (\d+) column (\d+)/.exec(message) ?? [];
-    offset = offsetOf(text, Number(l), Number(c));
-  }
+/**
+ * Locate a JSON syntax error: where it is (line, column) and a hint that names the usual mistakes.
+ * The position comes from our own scan, since V8's messages do not always carry one.
+ */
+export function locateJsonError(text: string): JsonSyntaxProblem {
+  const offset = firstErrorOffset(text);
   const { line, column } = lineColumn(text, offset);
   return { line, column, problem: explain(text, offset) };
+}
+
+/** Offset of the first character that makes `text` invalid JSON (its length when it ends early). */
+function firstErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] ?? '')) i++;
+  };
+  const literal = (word: string) => {
+    for (const ch of word) {
+      if (text[i] !== ch) fail(i);
+      i++;
+    }
+  };
+  const string = () => {
+    if (text[i] !== '"') fail(i);
+    i++;
+    for (;;) {
+      const ch = text[i];
+      if (ch === undefined) fail(i);
+      if (ch === '"') {
+        i++;
+        return;
+      }
+      if (ch === '\\') {
+        const next = text[i + 1];
+        if (next === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail(i);
+          i += 6;
+        } else if (next !== undefined && '"\\/bfnrt'.includes(next)) i += 2;
+        else fail(i);
+      } else if ((ch.codePointAt(0) ?? 0) < 0x20) fail(i);
+      else i++;
+    }
+  };
+  const number = () => {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!match) fail(i);
+    i += match?.[0].length ?? 0;
+  };
+  const value = (): void => {
+    ws();
+    const ch = text[i];
+    if (ch === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        string();
+        ws();
+        if (text[i] !== ':') fail(i);
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return;
+        }
+        fail(i);
+      }
+    }
+    if (ch === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return;
+        }
+        fail(i);
+      }
+    }
+    if (ch === '"') string();
+    else if (ch === 't') literal('true');
+    else if (ch === 'f') literal('false');
+    else if (ch === 'n') literal('null');
+    else if (ch !== undefined && /[-\d]/.test(ch)) number();
+    else fail(i);
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail(i);
+  } catch (at) {
+    if (typeof at === 'number') return Math.min(at, text.length);
+    throw at;
+  }
+  return text.length;
 }
 
 function explain(text: string, offset: number): { en: string; zh: string } {
@@ -76,15 +180,13 @@ function explain(text: string, offset: number): { en: string; zh: string } {
   };
 }
 
+/** Thrown with the offending offset; caught by `firstErrorOffset`. */
+function fail(at: number): never {
+  throw at;
+}
+
 function lineColumn(text: string, offset: number): { line: number; column: number } {
   const upto = text.slice(0, offset);
   const lines = upto.split('\n');
   return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
-}
-
-function offsetOf(text: string, line: number, column: number): number {
-  const lines = text.split('\n');
-  let offset = 0;
-  for (let i = 0; i < line - 1 && i < lines.length; i++) offset += (lines[i]?.length ?? 0) + 1;
-  return offset + column - 1;
 }

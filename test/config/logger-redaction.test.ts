@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, loadSettings } from '../../src/config/index.js';
+import { tempDir } from './temp-dir.js';
+
+const KEY = 'sk-proj-LoGgEdKeYnEvErShOwN0123456789wxyz';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { destination, text: () => lines.join('') };
+}
+
+function settingsWithKey() {
+  const cwd = tempDir();
+  return loadSettings({
+    env: { STEADYCHAT_HOME: join(cwd, 'home'), OPENAI_API_KEY: KEY, STEADYCHAT_LOG_LEVEL: 'debug' },
+    cwd,
+  });
+}
+
+describe('the logger never writes a secret', () => {
+  it('masks the configured key in messages, fields at any depth, and errors with their stacks', () => {
+    const out = capture();
+    const log = createLogger({ ...loggerInput(), destination: out.destination });
+    log.info(`calling upstream with ${KEY}`);
+    log.info({ deep: { deeper: { list: [`Bearer ${KEY}`, { note: KEY }] } } }, 'nested');
+    log.error({ err: new Error(`401 for key ${KEY}`) }, 'failed');
+    log.warn(new Error(`cause: ${KEY}`));
+    log.info({ url: `https://api.example.com/v1?key=${encodeURIComponent(KEY)}` }, 'query');
+    log.debug({ settings: settingsWithKey() }, 'effective settings');
+    const text = out.text();
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain('LoGgEdKeY');
+    expect(text).toContain('sk-proj-…wxyz');
+    expect(text.trim().split('\n')).toHaveLength(6);
+  });
+
+  it('masks well-known fields whatever their value', () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', destination: out.destination });
+    log.info(
+      {
+        apiKey: 'some-unlisted-value-1',
+        req: { headers: { authorization: 'Basic dXNlcjpwYXNz' } },
+        headers: { authorization: 'Bearer opaque-token', 'api-key': 'azure-key-value', cookie: 'sid=abc' },
+        upstream: { apiKey: 'some-unlisted-value-2' },
+      },
+      'request',
+    );
+    const text = out.text();
+    for (const value of [
+      'some-unlisted-value-1',
+      'dXNlcjpwYXNz',
+      'opaque-token',
+      'azure-key-value',
+      'sid=abc',
+      'some-unlisted-value-2',
+    ]) {
+      expect(text).not.toContain(value);
+    }
+    expect(JSON.parse(text).headers.authorization).toBe('[redacted]');
+  });
+
+  it('masks anything shaped like an API key, even one nobody configured', () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', destination: out.destination });
+    const stranger = 'sk-abcdefghijklmnopqrstuvwxyz123456';
+    log.info(`user pasted ${stranger} into the chat`);
+    expect(out.text()).not.toContain(stranger);
+    expect(out.text()).toContain('sk-…3456');
+  });
+
+  it('takes its level and secrets from the settings', () => {
+    const settings = settingsWithKey();
+    const out = capture();
+    const log = createLogger({ level: settings.logLevel, secrets: [KEY], destination: out.destination });
+    log.debug(`debug line ${KEY}`);
+    log.trace('not written at debug level');
+    expect(out.text()).toContain('debug line sk-proj-…wxyz');
+    expect(out.text()).not.toContain('not written');
+    expect(createLogger(settings).level).toBe('debug');
+  });
+});
+
+function loggerInput() {
+  return { level: 'debug' as const, secrets: [KEY] };
+}
