@@ -199,6 +199,17 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   }
 
   // 4. Likely mistakes that still work.
+  const apiKey = values.get('openai.apiKey');
+  if (
+    typeof apiKey === 'string' &&
+    /your[-_ ]?(api[-_ ]?)?key|x{6,}|placeholder|^<.*>$|changeme/i.test(apiKey)
+  ) {
+    warnings.push({
+      key: 'openai.apiKey',
+      message: `openai.apiKey (${maskSecret(apiKey)}) looks like a placeholder, not a real key. Put your provider's key in OPENAI_API_KEY.`,
+      messageZh: `openai.apiKey（${maskSecret(apiKey)}）看起来是占位符，而不是真实的密钥。请在 OPENAI_API_KEY 中填入服务商提供的密钥。`,
+    });
+  }
   const baseUrl = values.get('openai.baseUrl');
   if (typeof baseUrl === 'string') warnings.push(...baseUrlWarnings(baseUrl));
   for (const names of [

@@ -69,6 +69,15 @@ describe('names users already have', () => {
   });
 });
 
+describe('a placeholder key', () => {
+  it('copied from .env.example is pointed out', () => {
+    const s = load({}, { '.env': 'OPENAI_API_KEY=sk-your-key-here\n' });
+    expect(s.warnings.map((w) => w.key)).toEqual(['openai.apiKey']);
+    expect(s.warnings[0]?.message).toMatch(/looks like a placeholder/);
+    expect(load({ OPENAI_API_KEY: 'sk-proj-Real0123456789abcdefghij' }).warnings).toEqual([]);
+  });
+});
+
 describe('proxy variables in either case', () => {
   it('reads upper-case HTTPS_PROXY, HTTP_PROXY and NO_PROXY', () => {
     const s = load({
