@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  createMemoryRateLimiter,
+  createRedisRateLimiter,
+  createRunawayGuard,
+  type RateLimiter,
+  RunawayRequestError,
+} from '../../src/usage/index.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+
+async function redisAvailable(): Promise<boolean> {
+  const probe = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch (error) {
+    const reason = `Redis at 127.0.0.1:6379 is not reachable (${error instanceof Error ? error.message : String(error)})`;
+    if (process.env.CI) throw new Error(`${reason}; CI must have it.`);
+    console.warn(`Skipping the Redis rate-limit tests: ${reason}.`);
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+describe('memory token buckets', () => {
+  it('refuses the request over the per-minute limit and says when to retry', async () => {
+    let now = 1_000_000;
+    const limiter = createMemoryRateLimiter({ clock: () => now });
+    const limits = { requestsPerMinute: 3 };
+    for (let i = 0; i < 3; i++)
+      expect(await limiter.take('a', { requests: 1, tokens: 0 }, limits)).toEqual({ ok: true });
+    const refused = await limiter.take('a', { requests: 1, tokens: 0 }, limits);
+    expect(refused).toEqual({ ok: false, limit: 'requests', retryAfterMs: 20_000 });
+    // Another caller has its own bucket.
+    expect((await limiter.take('b', { requests: 1, tokens: 0 }, limits)).ok).toBe(true);
+    now += 20_000;
+    expect((await limiter.take('a', { requests: 1, tokens: 0 }, limits)).ok).toBe(true);
+  });
+
+  it('takes from both buckets or from neither, and gives unused tokens back', async () => {
+    const now = 0;
+    const limiter = createMemoryRateLimiter({ clock: () => now });
+    const limits = { requestsPerMinute: 10, tokensPerMinute: 1000 };
+    expect((await limiter.take('a', { requests: 1, tokens: 900 }, limits)).ok).toBe(true);
+    expect(await limiter.take('a', { requests: 1, tokens: 200 }, limits)).toMatchObject({
+      ok: false,
+      limit: 'tokens',
+    });
+    await limiter.giveBack('a', 800, limits);
+    expect((await limiter.take('a', { requests: 1, tokens: 200 }, limits)).ok).toBe(true);
+    expect(await limiter.take('a', { requests: 1, tokens: 5000 }, limits)).toEqual({
+      ok: false,
+      limit: 'tokens',
+      retryAfterMs: null,
+    });
+  });
+
+  it('forgets the oldest callers instead of growing without bound', async () => {
+    const limiter = createMemoryRateLimiter({ maxCallers: 100 });
+    for (let i = 0; i < 1000; i++)
+      await limiter.take(`c${i}`, { requests: 1, tokens: 0 }, { requestsPerMinute: 1 });
+    // c0 was forgotten: it gets a full bucket again; c999 is still limited.
+    expect((await limiter.take('c0', { requests: 1, tokens: 0 }, { requestsPerMinute: 1 })).ok).toBe(true);
+    expect((await limiter.take('c999', { requests: 1, tokens: 0 }, { requestsPerMinute: 1 })).ok).toBe(false);
+  });
+});
+
+const hasRedis = await redisAvailable();
+
+describe.skipIf(!hasRedis)('Redis token buckets shared by instances', () => {
+  const prefix = `steadychat:test:${randomBytes(4).toString('hex')}:`;
+  const limiters: RateLimiter[] = [];
+  afterAll(async () => {
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    await Promise.all(limiters.map((l) => l.close()));
+  });
+
+  it('enforces one limit across two instances, atomically under concurrency', async () => {
+    const a = createRedisRateLimiter({ redis: REDIS_URL, prefix });
+    const b = createRedisRateLimiter({ redis: REDIS_URL, prefix });
+    limiters.push(a, b);
+    const limits = { requestsPerMinute: 20, tokensPerMinute: 100_000 };
+    const decisions = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        (i % 2 ? a : b).take('key:k1', { requests: 1, tokens: 10 }, limits),
+      ),
+    );
+    expect(decisions.filter((d) => d.ok)).toHaveLength(20);
+    const refused = decisions.find((d) => !d.ok);
+    expect(refused).toMatchObject({ ok: false, limit: 'requests' });
+    expect((refused as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
+    expect(await a.take('key:k2', { requests: 1, tokens: 10 ** 6 }, limits)).toMatchObject({
+      limit: 'tokens',
+      retryAfterMs: null,
+    });
+  });
+});
+
+describe('runaway guard', () => {
+  it('refuses the same request repeated more than N times in the window, per caller', () => {
+    let now = 0;
+    const guard = createRunawayGuard({ maxRepeats: 3, windowMs: 10_000, clock: () => now });
+    const request = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'same' }] };
+    for (let i = 0; i < 3; i++) guard.check('key:a', request);
+    expect(() => guard.check('key:a', request)).toThrow(RunawayRequestError);
+    guard.check('key:b', request);
+    guard.check('key:a', { ...request, messages: [{ role: 'user' as const, content: 'different' }] });
+    now += 10_001;
+    guard.check('key:a', request);
+  });
+});
