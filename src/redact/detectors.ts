@@ -1,0 +1,498 @@
+import { isIPv6 } from 'node:net';
+import { findNumbers } from 'libphonenumber-js/max';
+import {
+  IBAN_LENGTHS,
+  ibanValid,
+  luhnValid,
+  orgCodeCheckChar,
+  usccCheckChar,
+  validCnId15,
+  validCnId18,
+  validProvince,
+} from './checksums.js';
+import { POSITIVE_WORDS } from './context-words.js';
+
+/** A scored span before context, threshold and overlap resolution. */
+export interface Candidate {
+  type: string;
+  start: number;
+  end: number;
+  score: number;
+  /** Normalised value: one value, one placeholder (e.g. a phone's 11 digits whatever its separators). */
+  key: string;
+  priority: number;
+}
+
+export interface DetectEnv {
+  now: Date;
+}
+
+/** One kind of finding: candidates on the width-folded text, validated and given a base score. */
+export interface Detector {
+  type: string;
+  priority: number;
+  positive: readonly string[];
+  /** Whether business-number words (订单号, tracking …) lower the score. */
+  negatives: boolean;
+  find(folded: string, env: DetectEnv): Candidate[];
+}
+
+interface Validated {
+  score: number;
+  key: string;
+  start?: number;
+  end?: number;
+}
+
+interface RegexSpec {
+  type: string;
+  priority: number;
+  re: RegExp;
+  negatives?: boolean;
+  validate: (m: RegExpExecArray, folded: string, env: DetectEnv) => Validated | null;
+}
+
+/** All regexes here are linear: bounded quantifiers or single-class runs, and look-behinds that only let a match start at the beginning of a run. */
+function regexDetector(spec: RegexSpec): Detector {
+  const { type, priority } = spec;
+  return {
+    type,
+    priority,
+    positive: POSITIVE_WORDS[type] ?? [],
+    negatives: spec.negatives ?? true,
+    find(folded, env) {
+      const out: Candidate[] = [];
+      const re = new RegExp(spec.re.source, spec.re.flags);
+      for (let m = re.exec(folded); m !== null; m = re.exec(folded)) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        const v = spec.validate(m, folded, env);
+        if (v === null) continue;
+        const start = v.start ?? m.index;
+        const end = v.end ?? m.index + m[0].length;
+        out.push({ type, start, end, score: v.score, key: v.key, priority });
+      }
+      return out;
+    },
+  };
+}
+
+const digitsOf = (s: string) => s.replace(/[^0-9]/g, '');
+
+/** Span of capture group `g` (needs the `d` flag). */
+function groupSpan(m: RegExpExecArray, g: number): { start: number; end: number } | null {
+  const span = m.indices?.[g];
+  return span ? { start: span[0], end: span[1] } : null;
+}
+
+function base64UrlJson(part: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+const openAi = regexDetector({
+  type: 'SECRET_OPENAI',
+  priority: 100,
+  negatives: false,
+  re: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g,
+  validate: (m) => (/\d/.test(m[0]) ? { score: m[0].includes('T3BlbkFJ') ? 1 : 0.9, key: m[0] } : null),
+});
+
+const awsKeyId = regexDetector({
+  type: 'SECRET_AWS',
+  priority: 100,
+  negatives: false,
+  re: /(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g,
+  validate: (m) => ({ score: 0.9, key: m[0] }),
+});
+
+const awsSecret = regexDetector({
+  type: 'SECRET_AWS',
+  priority: 100,
+  negatives: false,
+  re: /aws_?secret_?access_?key["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/dgi,
+  validate: (m) => {
+    const span = groupSpan(m, 1);
+    return span ? { score: 0.95, key: m[1] as string, ...span } : null;
+  },
+});
+
+const github = regexDetector({
+  type: 'SECRET_GITHUB',
+  priority: 100,
+  negatives: false,
+  re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g,
+  validate: (m) => ({ score: 0.95, key: m[0] }),
+});
+
+const jwt = regexDetector({
+  type: 'SECRET_JWT',
+  priority: 100,
+  negatives: false,
+  re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
+  validate: (m) => {
+    const header = base64UrlJson(m[0].slice(0, m[0].indexOf('.')));
+    const hasAlg = typeof header === 'object' && header !== null && 'alg' in header;
+    return { score: hasAlg ? 1 : 0.8, key: m[0] };
+  },
+});
+
+const password = regexDetector({
+  type: 'SECRET_PASSWORD',
+  priority: 99,
+  negatives: false,
+  re: /(?:(?<![A-Za-z0-9_])(?:password|passwd|passphrase|pwd|client_secret|secret_key|api_key|apikey|access_token|auth_token)["']?\s{0,3}[:=]\s{0,3}["']?|(?:密码|口令)\s{0,2}(?:(?:是|为)\s{0,2}:?|[:=])\s{0,2}["']?)([^\s"'<>,;。；、)]{3,128})/dgi,
+  validate: (m) => {
+    const span = groupSpan(m, 1);
+    if (!span) return null;
+    let value = m[1] as string;
+    while (value.endsWith('.')) value = value.slice(0, -1);
+    if (value.length < 3) return null;
+    return { score: 0.95, key: value, start: span.start, end: span.start + value.length };
+  },
+});
+
+const BEGIN_KEY = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
+const END_KEY = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
+const KEY_BODY = /[A-Za-z0-9+/=\s:,-]*/y;
+
+/** PEM private keys; a key cut before its END line is redacted up to the end of its body. */
+const privateKey: Detector = {
+  type: 'SECRET_PRIVATE_KEY',
+  priority: 100,
+  positive: [],
+  negatives: false,
+  find(folded) {
+    const out: Candidate[] = [];
+    const begin = new RegExp(BEGIN_KEY.source, 'g');
+    const end = new RegExp(END_KEY.source, 'g');
+    // The next END at or after a position, searched once per position range: linear overall.
+    let nextEnd: RegExpExecArray | null | undefined;
+    for (let m = begin.exec(folded); m !== null; m = begin.exec(folded)) {
+      const bodyFrom = m.index + m[0].length;
+      if (nextEnd === undefined || (nextEnd !== null && nextEnd.index < bodyFrom)) {
+        end.lastIndex = bodyFrom;
+        nextEnd = end.exec(folded);
+      }
+      let stop: number;
+      if (nextEnd !== null) {
+        stop = nextEnd.index + nextEnd[0].length;
+      } else {
+        const body = new RegExp(KEY_BODY.source, 'y');
+        body.lastIndex = bodyFrom;
+        body.exec(folded);
+        stop = Math.max(bodyFrom, body.lastIndex);
+      }
+      out.push({
+        type: 'SECRET_PRIVATE_KEY',
+        start: m.index,
+        end: stop,
+        score: 1,
+        key: folded.slice(m.index, stop),
+        priority: 100,
+      });
+      begin.lastIndex = stop;
+    }
+    return out;
+  },
+};
+
+const cnId18 = regexDetector({
+  type: 'CN_ID',
+  priority: 90,
+  re: /(?<![0-9])(\d{6}) ?(\d{8}) ?(\d{3}[0-9Xx])(?![0-9])/g,
+  validate: (m, _f, env) => {
+    const id = `${m[1]}${m[2]}${m[3]}`.toUpperCase();
+    return validCnId18(id, env.now) ? { score: 1, key: id } : null;
+  },
+});
+
+const cnId15 = regexDetector({
+  type: 'CN_ID',
+  priority: 89,
+  re: /(?<![0-9])\d{15}(?![0-9])/g,
+  validate: (m, _f, env) => (validCnId15(m[0], env.now) ? { score: 0.25, key: m[0] } : null),
+});
+
+/** Foreign permanent resident ID card, 2004 edition: 3 letters + 12 digits. */
+const foreignPr15 = regexDetector({
+  type: 'CN_ID',
+  priority: 89,
+  re: /(?<![A-Z0-9])[A-Z]{3}\d{12}(?![0-9])/g,
+  validate: (m) => ({ score: 0.25, key: m[0] }),
+});
+
+const uscc = regexDetector({
+  type: 'CN_USCC',
+  priority: 85,
+  re: /(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])/g,
+  validate: (m) => {
+    const code = m[0];
+    if (usccCheckChar(code.slice(0, 17)) !== code[17]) return null;
+    const division = Number(code.slice(2, 4));
+    if (!validProvince(division, false) && division !== 10) return null;
+    const orgOk = orgCodeCheckChar(code.slice(8, 16)) === code[16];
+    const hasLetter = /[A-Z]/.test(code);
+    const score = orgOk ? (hasLetter ? 0.95 : 0.7) : hasLetter ? 0.55 : 0.3;
+    return { score, key: code };
+  },
+});
+
+function cardScore(d: string): number | null {
+  if (d.length < 13 || d.length > 19 || /^(\d)\1+$/.test(d)) return null;
+  const first = d[0];
+  const two = Number(d.slice(0, 2));
+  const four = Number(d.slice(0, 4));
+  let iinOk = false;
+  if (first === '4') iinOk = d.length === 13 || d.length === 16 || d.length === 19;
+  else if (two >= 51 && two <= 55) iinOk = d.length === 16;
+  else if (four >= 2221 && four <= 2720) iinOk = d.length === 16;
+  else if (two === 34 || two === 37) iinOk = d.length === 15;
+  else if (two === 30 || two === 36 || two === 38 || two === 39) iinOk = d.length >= 14 && d.length <= 16;
+  else if (two === 35) iinOk = d.length >= 16;
+  else if (first === '6') iinOk = d.length >= 16;
+  if (luhnValid(d)) return iinOk ? 0.85 : null;
+  // Some domestic cards are said not to follow Luhn: a 62 card with a card word nearby still counts.
+  return two === 62 && d.length >= 16 ? 0.2 : null;
+}
+
+const bankCard = regexDetector({
+  type: 'BANK_CARD',
+  priority: 80,
+  re: /(?<![0-9])(?<![0-9][ -])\d(?:[ -]?\d){12,18}(?![0-9])/g,
+  validate: (m) => {
+    const raw = m[0];
+    const whole = cardScore(digitsOf(raw));
+    if (whole !== null) return { score: whole, key: digitsOf(raw) };
+    // "4111 1111 1111 1111 12/25": try the longest prefix that ends at a separator.
+    for (let i = raw.length - 1; i > 0; i--) {
+      const c = raw[i];
+      if (c !== ' ' && c !== '-') continue;
+      const d = digitsOf(raw.slice(0, i));
+      if (d.length < 13) break;
+      const score = cardScore(d);
+      if (score !== null) return { score, key: d, end: m.index + i };
+    }
+    return null;
+  },
+});
+
+const iban = regexDetector({
+  type: 'IBAN',
+  priority: 82,
+  re: /(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Z0-9])/g,
+  validate: (m) => {
+    const raw = m[0];
+    const len = IBAN_LENGTHS[raw.slice(0, 2)];
+    let end = raw.length;
+    if (len !== undefined) {
+      let count = 0;
+      end = -1;
+      for (let i = 0; i < raw.length; i++) {
+        if (raw[i] !== ' ') count++;
+        if (count === len) {
+          end = i + 1;
+          break;
+        }
+      }
+      if (end < 0) return null;
+    }
+    const code = raw.slice(0, end).replace(/ /g, '');
+    return ibanValid(code) ? { score: 1, key: code, end: m.index + end } : null;
+  },
+});
+
+/** libphonenumber's CN mobile pattern (metadata `max`): network prefixes in use. */
+const CN_MOBILE = /^(?:1740[0-5]\d{6}|1(?:[38]\d|4[57]|[59][0-35-9]|6[25-7]|7[0-35-8])\d{8})$/;
+
+const cnMobile = regexDetector({
+  type: 'CN_PHONE',
+  priority: 70,
+  re: /(?<![0-9¥$￥€£])(?<![0-9]-)(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?|86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?![0-9])(?!-[0-9])(?!\.[0-9])/g,
+  validate: (m) => {
+    const d = digitsOf(m[0]);
+    const national = d.slice(-11);
+    const prefixed = d.length > 11;
+    const score = (CN_MOBILE.test(national) ? 0.85 : 0.55) + (prefixed ? 0.1 : 0);
+    return { score, key: national };
+  },
+});
+
+/** Windows worth asking libphonenumber about: they start with `+`, `(` or a trunk `0`. */
+const PHONE_WINDOW = /(?<![0-9])(?:\+|\(\+?)?[0-9][0-9 ()\-.]{5,40}[0-9]/g;
+const SKIPPED_PHONE_TYPES = new Set(['TOLL_FREE', 'SHARED_COST', 'PREMIUM_RATE', 'UAN', 'VOICEMAIL']);
+
+/** Landlines and international numbers, validated by `libphonenumber-js/max` (CN by default). */
+const phone: Detector = {
+  type: 'PHONE',
+  priority: 65,
+  positive: POSITIVE_WORDS.PHONE ?? [],
+  negatives: true,
+  find(folded) {
+    const out: Candidate[] = [];
+    const re = new RegExp(PHONE_WINDOW.source, 'g');
+    for (let m = re.exec(folded); m !== null; m = re.exec(folded)) {
+      const w = m[0];
+      const lead = w[0] === '(' ? w[1] : w[0];
+      if (lead !== '+' && lead !== '0') continue;
+      for (const found of findNumbers(w, { defaultCountry: 'CN', v2: true })) {
+        const n = found.number;
+        const kind = n.getType();
+        if (kind !== undefined && SKIPPED_PHONE_TYPES.has(kind)) continue;
+        if (n.country === 'CN' && kind === 'MOBILE') continue;
+        out.push({
+          type: 'PHONE',
+          start: m.index + found.startsAt,
+          end: m.index + found.endsAt,
+          score: 0.75,
+          key: n.number,
+          priority: 65,
+        });
+      }
+    }
+    return out;
+  },
+};
+
+const FILE_EXTENSIONS = new Set([
+  'png',
+  'jpg',
+  'jpeg',
+  'gif',
+  'svg',
+  'webp',
+  'bmp',
+  'ico',
+  'pdf',
+  'txt',
+  'js',
+  'ts',
+  'mjs',
+  'css',
+  'json',
+  'html',
+  'htm',
+  'xml',
+  'yaml',
+  'yml',
+  'md',
+  'zip',
+  'tar',
+  'gz',
+  'mp3',
+  'mp4',
+  'wav',
+  'lock',
+]);
+
+const email = regexDetector({
+  type: 'EMAIL',
+  priority: 75,
+  negatives: false,
+  re: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
+  validate: (m) => {
+    const tld = m[0].slice(m[0].lastIndexOf('.') + 1).toLowerCase();
+    return FILE_EXTENSIONS.has(tld) ? null : { score: 0.9, key: m[0].toLowerCase() };
+  },
+});
+
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const ipv4 = regexDetector({
+  type: 'IP',
+  priority: 55,
+  re: new RegExp(`(?<![0-9.])(?<![vV])(?:${OCTET}\\.){3}${OCTET}(?![0-9]|\\.[0-9])`, 'g'),
+  validate: (m) => {
+    const ip = m[0];
+    if (ip.startsWith('127.') || ip === '0.0.0.0' || ip === '255.255.255.255') return null;
+    return { score: 0.8, key: ip };
+  },
+});
+
+const ipv6 = regexDetector({
+  type: 'IP',
+  priority: 55,
+  re: /(?<![0-9A-Za-z_:.])[0-9A-Fa-f:]{2,39}(?![0-9A-Za-z_:.])/g,
+  validate: (m) => {
+    const ip = m[0];
+    if (!ip.includes(':') || !isIPv6(ip)) return null;
+    const hex = ip.replace(/:/g, '').length;
+    if (hex < 4 || ip.split(':').filter((g) => g.length > 0).length < 3) return null;
+    return { score: 0.8, key: ip.toLowerCase() };
+  },
+});
+
+const SSN_SAMPLES = new Set(['078051120', '123456789', '219099999', '457555462']);
+function ssnValid(d: string): boolean {
+  const area = Number(d.slice(0, 3));
+  if (area === 0 || area === 666 || area >= 900) return false;
+  if (d.slice(3, 5) === '00' || d.slice(5) === '0000') return false;
+  return !SSN_SAMPLES.has(d) && !/^(\d)\1+$/.test(d);
+}
+
+const ssn = regexDetector({
+  type: 'US_SSN',
+  priority: 60,
+  re: /(?<![0-9])(?<![0-9]-)\d{3}([- ])\d{2}\1\d{4}(?![0-9])(?!-[0-9])/g,
+  validate: (m) => {
+    const d = digitsOf(m[0]);
+    if (!ssnValid(d)) return null;
+    return { score: m[1] === '-' ? 0.6 : 0.3, key: d };
+  },
+});
+
+const ssnBare = regexDetector({
+  type: 'US_SSN',
+  priority: 59,
+  re: /(?<![0-9])\d{9}(?![0-9])/g,
+  validate: (m) => (ssnValid(m[0]) ? { score: 0.2, key: m[0] } : null),
+});
+
+const passport = regexDetector({
+  type: 'PASSPORT',
+  priority: 50,
+  re: /(?<![A-Z0-9])(?:E[A-HJ-NP-Z]\d{7}|[EGK]\d{8}|(?:PE|SE|DE|MA)\d{7}|[PS]\.\d{7}|S\d{8}|1[45]\d{7})(?![A-Z0-9])/g,
+  validate: (m) => ({ score: 0.2, key: m[0] }),
+});
+
+const plate = regexDetector({
+  type: 'CN_PLATE',
+  priority: 45,
+  negatives: false,
+  re: /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-HJ-NP-Z][ ·•.-]?(?:\d{5}[A-HJK]|[A-HJK][A-HJ-NP-Z0-9]\d{4}|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])(?![A-Za-z0-9])/g,
+  validate: (m) => {
+    const tail = m[0].slice(2);
+    const digits = digitsOf(tail).length;
+    return { score: digits >= 2 ? 0.6 : 0.3, key: m[0].replace(/[ ·•.-]/g, '') };
+  },
+});
+
+/** The built-in detectors, in the order of the §7 table of the design notes. */
+export const BUILT_IN_DETECTORS: readonly Detector[] = [
+  openAi,
+  awsKeyId,
+  awsSecret,
+  github,
+  jwt,
+  privateKey,
+  password,
+  cnId18,
+  cnId15,
+  foreignPr15,
+  uscc,
+  bankCard,
+  iban,
+  cnMobile,
+  phone,
+  email,
+  ipv4,
+  ipv6,
+  ssn,
+  ssnBare,
+  passport,
+  plate,
+];
