@@ -23,6 +23,15 @@ export {
   type SettingsInput,
   settingsSecrets,
 } from './config/index.js';
+export {
+  type EmulatorHandle,
+  type EmulatorJournal,
+  EmulatorListenError,
+  type EmulatorOptions,
+  type JournalEntry,
+  type ReplyMode,
+  startEmulator,
+} from './emulator/index.js';
 export { SteadyChatError, UsageError } from './errors/index.js';
 export {
   type ConversationsTable,
@@ -56,4 +65,5 @@ export {
   type TokenCounter,
   type TokenCounterOptions,
   type ToolDefinition,
+  truncateTextTokens,
 } from './tokens/index.js';

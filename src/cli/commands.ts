@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerConfigCommand } from './config.js';
+import { registerEmulatorCommand } from './emulator.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -9,4 +10,4 @@ import type { CliIo } from './io.js';
 export type RegisterCommand = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
 /** One line per command file. */
-export const commands: RegisterCommand[] = [registerConfigCommand];
+export const commands: RegisterCommand[] = [registerConfigCommand, registerEmulatorCommand];

@@ -18,4 +18,5 @@ export {
   DEFAULT_MAX_RUN_CHARS,
   REPLY_PRIMER_TOKENS,
   rawTokenCount,
+  truncateTextTokens,
 } from './token-counter.js';

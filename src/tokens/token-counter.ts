@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { encode as encodeCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { encode as encodeO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { decode as decodeCl100k, encode as encodeCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+import { decode as decodeO200k, encode as encodeO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage, FunctionTool } from '../openai/wire-types.js';
 import { LruCache } from './lru-cache.js';
 import type { EncodingName, ModelInfo } from './model-info.js';
@@ -28,6 +28,11 @@ export interface TokenCounter {
   countMessageTokens(message: ChatMessage, model: ModelRef): number;
   /** Tool definitions, by OpenAI's published tool rule (0 for no tools). */
   countToolsTokens(tools: readonly ToolDefinition[] | null | undefined, model: ModelRef): number;
+  /**
+   * The longest prefix of `text` that is at most `maxTokens` tokens (a token cut inside a multi-byte
+   * character is dropped). Returns `text` itself when it already fits.
+   */
+  truncateTextTokens(text: string, maxTokens: number, model: ModelRef): string;
   /** The whole prompt: messages + tools + 3 for the reply primer; what `usage.prompt_tokens` reports. */
   countChatTokens(input: ChatTokenInput): number;
 }
@@ -165,8 +170,26 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     return total + TOOL_FUNC_END;
   };
 
+  const truncate = (text: string, maxTokens: number, encoding: EncodingName): string => {
+    if (maxTokens <= 0) return '';
+    let kept = '';
+    let budget = maxTokens;
+    for (const segment of splitLongRuns(text, maxRunChars)) {
+      const tokens = (encoding === 'cl100k_base' ? encodeCl100k : encodeO200k)(segment, PLAIN_TEXT);
+      if (tokens.length <= budget) {
+        kept += segment;
+        budget -= tokens.length;
+        continue;
+      }
+      const decoded = (encoding === 'cl100k_base' ? decodeCl100k : decodeO200k)(tokens.slice(0, budget));
+      return kept + decoded.replace(/\uFFFD+$/, '');
+    }
+    return kept;
+  };
+
   return {
     countTextTokens: (text, model) => countText(text, resolve(model).encoding),
+    truncateTextTokens: (text, maxTokens, model) => truncate(text, maxTokens, resolve(model).encoding),
     countMessageTokens: (message, model) => {
       const { encoding, rules } = resolve(model);
       return countMessage(message, encoding, rules);
@@ -221,6 +244,11 @@ export function countToolsTokens(
   model: ModelRef,
 ): number {
   return defaultCounter.countToolsTokens(tools, model);
+}
+
+/** The longest prefix of `text` within `maxTokens`. See {@link TokenCounter.truncateTextTokens}. */
+export function truncateTextTokens(text: string, maxTokens: number, model: ModelRef): string {
+  return defaultCounter.truncateTextTokens(text, maxTokens, model);
 }
 
 /** The prompt tokens OpenAI reports for this request. See {@link TokenCounter.countChatTokens}. */
