@@ -1,0 +1,205 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient } from '../../src/client/index.js';
+import {
+  chunk,
+  completion,
+  finishChunk,
+  type Handler,
+  json,
+  sse,
+  startScriptedServer,
+  usageChunk,
+} from './scripted-server.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function setup(handlers: Handler[], streamUsage?: boolean) {
+  const server = await startScriptedServer(handlers);
+  cleanups.push(server.close);
+  const client = createClient({
+    baseUrl: server.url,
+    apiKey: 'test-key-0123456789',
+    settings: false,
+    model: 'gpt-4o-mini',
+    ...(streamUsage === undefined ? {} : { streamUsage }),
+  });
+  return { server, client };
+}
+
+const ask = { messages: [{ role: 'user' as const, content: 'Say hello in five words.' }] };
+
+const toolFrames = [
+  {
+    ...chunk(null),
+    choices: [{ index: 0, delta: { role: 'assistant', content: null }, logprobs: null, finish_reason: null }],
+  },
+  {
+    ...chunk(null),
+    choices: [
+      {
+        index: 0,
+        delta: {
+          tool_calls: [
+            { index: 0, id: 'call_A', type: 'function', function: { name: 'get_weather', arguments: '' } },
+          ],
+        },
+        logprobs: null,
+        finish_reason: null,
+      },
+    ],
+  },
+  {
+    ...chunk(null),
+    choices: [
+      {
+        index: 0,
+        delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] },
+        logprobs: null,
+        finish_reason: null,
+      },
+    ],
+  },
+  {
+    ...chunk(null),
+    choices: [
+      {
+        index: 0,
+        delta: {
+          tool_calls: [
+            { index: 1, id: 'call_B', type: 'function', function: { name: 'get_time', arguments: '' } },
+          ],
+        },
+        logprobs: null,
+        finish_reason: null,
+      },
+    ],
+  },
+  {
+    ...chunk(null),
+    choices: [
+      {
+        index: 0,
+        delta: { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] },
+        logprobs: null,
+        finish_reason: null,
+      },
+    ],
+  },
+  {
+    ...chunk(null),
+    choices: [
+      {
+        index: 0,
+        delta: { tool_calls: [{ index: 1, function: { arguments: '{}' } }] },
+        logprobs: null,
+        finish_reason: null,
+      },
+    ],
+  },
+  finishChunk('tool_calls'),
+  usageChunk(40, 12),
+  'data: [DONE]\n\n',
+];
+
+describe('stream helpers', () => {
+  it('exposes the text so far, and assembles content, finish reason and the usage chunk', async () => {
+    const { server, client } = await setup([
+      sse([chunk('Hello'), chunk(', world'), finishChunk(), usageChunk(12, 3), 'data: [DONE]\n\n']),
+    ]);
+    const stream = await client.chat({ ...ask, stream: true });
+    const texts: string[] = [];
+    for await (const _ of stream) texts.push(stream.text);
+    expect(texts).toEqual(['Hello', 'Hello, world', 'Hello, world', 'Hello, world']);
+    const final = await stream.finalCompletion();
+    expect(final.choices[0]?.message.content).toBe('Hello, world');
+    expect(final.choices[0]?.finish_reason).toBe('stop');
+    expect(final.usage).toEqual({ prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
+    expect(final.usageEstimated).toBe(false);
+    expect(stream.meta.upstreamRequestId).toBe('req_stream');
+    const sent = JSON.parse(server.requests[0]?.body ?? '{}');
+    expect(sent.stream_options).toEqual({ include_usage: true });
+    expect(server.requests[0]?.headers.authorization).toBe('Bearer test-key-0123456789');
+  });
+
+  it('assembles parallel tool calls by index', async () => {
+    const { client } = await setup([sse(toolFrames)]);
+    const final = await (await client.chat({ ...ask, stream: true })).finalCompletion();
+    expect(final.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(final.choices[0]?.message.content).toBeNull();
+    expect(final.choices[0]?.message.tool_calls).toEqual([
+      { id: 'call_A', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      { id: 'call_B', type: 'function', function: { name: 'get_time', arguments: '{}' } },
+    ]);
+  });
+
+  it('estimates usage (and says so) when the upstream sends no usage chunk', async () => {
+    const { server, client } = await setup(
+      [sse([chunk('Hello there, friend.'), finishChunk(), 'data: [DONE]\n\n'])],
+      false,
+    );
+    const stream = await client.chat({ ...ask, stream: true });
+    const final = await stream.finalCompletion();
+    expect(JSON.parse(server.requests[0]?.body ?? '{}').stream_options).toBeUndefined();
+    expect(final.usageEstimated).toBe(true);
+    expect(final.usage?.prompt_tokens).toBeGreaterThan(5);
+    expect(final.usage?.completion_tokens).toBe(5);
+    expect(stream.meta.usageEstimated).toBe(true);
+  });
+
+  it('does not override an explicit include_usage: false, and passes unknown fields through', async () => {
+    const { server, client } = await setup([sse([chunk('x'), finishChunk(), 'data: [DONE]\n\n'])]);
+    const stream = await client.chat({
+      ...ask,
+      stream: true,
+      stream_options: { include_usage: false },
+      vendor_extension: { mode: 'fast' },
+      temperature: 0.2,
+    });
+    await stream.finalCompletion();
+    const sent = JSON.parse(server.requests[0]?.body ?? '{}');
+    expect(sent.stream_options).toEqual({ include_usage: false });
+    expect(sent.vendor_extension).toEqual({ mode: 'fast' });
+    expect(sent.model).toBe('gpt-4o-mini');
+  });
+
+  it('accepts a clean end without [DONE] when every choice finished', async () => {
+    const { client } = await setup([sse([chunk('done'), finishChunk()])]);
+    const final = await (await client.chat({ ...ask, stream: true })).finalCompletion();
+    expect(final.choices[0]?.message.content).toBe('done');
+  });
+
+  it('gives a Web ReadableStream of the chunks', async () => {
+    const { client } = await setup([sse([chunk('a'), chunk('b'), finishChunk(), 'data: [DONE]\n\n'])]);
+    const stream = await client.chat({ ...ask, stream: true });
+    const reader = stream.toReadableStream().getReader();
+    const got: string[] = [];
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got.push(value.choices[0]?.delta.content ?? '');
+    }
+    expect(got.join('')).toBe('ab');
+  });
+
+  it('refuses to be iterated twice', async () => {
+    const { client } = await setup([sse([chunk('a'), finishChunk(), 'data: [DONE]\n\n'])]);
+    const stream = await client.chat({ ...ask, stream: true });
+    await stream.finalCompletion();
+    expect(() => stream[Symbol.asyncIterator]()).toThrow(/already/);
+  });
+});
+
+describe('non-streaming calls', () => {
+  it('return the completion with its meta kept out of JSON', async () => {
+    const { client } = await setup([json(200, completion('hi'), { 'x-ratelimit-remaining-requests': '42' })]);
+    const result = await client.chat(ask);
+    expect(result.meta.upstreamRequestId).toBe('req_test');
+    expect(result.meta.attempts).toBe(1);
+    expect(result.meta.headers['x-ratelimit-remaining-requests']).toBe('42');
+    expect(result.meta.usage?.total_tokens).toBe(7);
+    expect(JSON.parse(JSON.stringify(result))).toEqual(completion('hi'));
+  });
+});
