@@ -311,7 +311,7 @@ function getPath(input: unknown, key: string): unknown {
 /** A leaf's value in the config file; `redact` may be the switch itself or a section with `enabled`. */
 function fileValue(data: Record<string, unknown>, key: string): unknown {
   const value = getPath(data, key);
-  if (key === 'redact' && value !== null && typeof value === 'object') {
+  if (key === 'redact' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
     return (value as Record<string, unknown>).enabled;
   }
   return value;
@@ -470,7 +470,8 @@ const FILE_SCHEMA = (() => {
     }
   }
   for (const [name, entries] of sections) shape[name] = z.strictObject(entries).optional();
-  const entries = z.record(z.string(), z.record(z.string(), z.unknown())).optional();
+  // Only the section itself must be an object: its owner validates the entries (budgets.timezone is a string).
+  const entries = z.record(z.string(), z.unknown()).optional();
   for (const name of FILE_SECTIONS) shape[name] = name === 'redact' ? leaf : entries;
   return z.strictObject(shape);
 })();

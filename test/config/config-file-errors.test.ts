@@ -89,14 +89,21 @@ describe('keys and values in the config file', () => {
   });
 
   it('wants objects where sections belong', () => {
-    const { error } = fileFailure(JSON.stringify({ timeouts: 5000, prices: { 'gpt-4o': 2.5 } }));
+    const { error } = fileFailure(JSON.stringify({ timeouts: 5000, prices: [1, 2], redact: ['phone'] }));
     const messages = error.problems.map((p) => p.message);
     expect(messages).toEqual([
       expect.stringMatching(/"timeouts" must be an object\. Example: \{ "timeouts": \{ "connectMs": … \} \}/),
-      expect.stringMatching(
-        /"prices\.gpt-4o" must be an object\. Example: \{ "prices": \{ "gpt-4o": \{ … \} \} \}/,
-      ),
+      expect.stringMatching(/"prices" must be an object\. Example: \{ "prices": \{ "…": … \} \}/),
+      expect.stringMatching(/"redact" = \["phone"\] is not on or off\. Example: \{ "redact": "on" \}/),
     ]);
+  });
+
+  it('leaves the entries of a feature section to that feature', () => {
+    const cwd = tempDir({
+      'steadychat.config.json': JSON.stringify({ budgets: { timezone: 'Asia/Shanghai', daily: { usd: 1 } } }),
+    });
+    const s = loadSettings({ env: { STEADYCHAT_HOME: join(cwd, 'home') }, cwd });
+    expect(s.file.budgets).toEqual({ timezone: 'Asia/Shanghai', daily: { usd: 1 } });
   });
 
   it('refuses secrets in a config file, even when the environment also sets them', () => {
