@@ -280,8 +280,10 @@ export class Conversation {
           { conversationId: this.id, model, counted: window.tokens, reportedTotal: requested, limit },
           'The API said context_length_exceeded despite our count; trimming harder and retrying once.',
         );
-        const overshoot = limit !== undefined && requested !== undefined ? requested - limit : 0;
-        budget = Math.min(Math.floor(budget * 0.8), budget - 2 * overshoot);
+        // `requested` includes the completion limit when one was sent: what is left is the real prompt.
+        const completion = extras.max_completion_tokens ?? extras.max_tokens ?? 0;
+        const drift = requested !== undefined ? (requested - completion) / Math.max(1, window.tokens) : 0;
+        budget = Math.floor(budget / Math.max(drift * 1.05, 1.25));
         window = fitTo(budget, summaryWindow(summaryText));
         retriedShorter = true;
         response = await call(window.messages);
