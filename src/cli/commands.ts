@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerConfigCommand } from './config.js';
 import { registerEmulatorCommand } from './emulator.js';
 import type { CliIo } from './io.js';
+import { registerRedactCommand } from './redact.js';
 
 /**
  * A command registers itself on the program. It reports its exit code through `setExitCode`
@@ -10,4 +11,8 @@ import type { CliIo } from './io.js';
 export type RegisterCommand = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;
 
 /** One line per command file. */
-export const commands: RegisterCommand[] = [registerConfigCommand, registerEmulatorCommand];
+export const commands: RegisterCommand[] = [
+  registerConfigCommand,
+  registerEmulatorCommand,
+  registerRedactCommand,
+];
