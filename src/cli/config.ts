@@ -30,6 +30,7 @@ export const registerConfigCommand: RegisterCommand = (program, io) => {
 function toJson(settings: Settings): unknown {
   return {
     configFile: settings.configFile ?? null,
+    envFile: settings.envFile ?? null,
     settings: describeSettings(settings).map((row) => ({
       key: row.key,
       value: row.typed,
@@ -64,6 +65,9 @@ function printTable(settings: Settings, io: CliIo, lang: Lang): void {
           'Config file: none (STEADYCHAT_CONFIG, ./steadychat.config.json or $STEADYCHAT_HOME/config.json)',
           '配置文件：无（STEADYCHAT_CONFIG、./steadychat.config.json 或 $STEADYCHAT_HOME/config.json）',
         ),
+    settings.envFile
+      ? t(lang, `Env file: ${settings.envFile}`, `.env 文件：${settings.envFile}`)
+      : t(lang, 'Env file: none (./.env)', '.env 文件：无（./.env）'),
     '',
     line(header),
     ...rows.map(line),

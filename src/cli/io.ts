@@ -11,9 +11,11 @@ export interface CliIo {
 
 export type Lang = 'en' | 'zh';
 
-/** `--lang` wins; else a Chinese `LC_ALL` / `LC_MESSAGES` / `LANG` means Chinese. */
+/** `--lang` wins; then `STEADYCHAT_LANG`; else a Chinese `LC_ALL` / `LC_MESSAGES` / `LANG` means Chinese. */
 export function detectLang(env: Record<string, string | undefined>, flag?: string): Lang {
   if (flag === 'zh' || flag === 'en') return flag;
+  const configured = env.STEADYCHAT_LANG?.trim() ?? '';
+  if (/^(zh|en)([-_]|$)/i.test(configured)) return configured.slice(0, 2).toLowerCase() as Lang;
   const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
   return /^zh/i.test(locale) ? 'zh' : 'en';
 }

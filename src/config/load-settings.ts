@@ -64,9 +64,11 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   // 1. `.env`, read but never written into the environment.
   const dotenvFile = join(cwd, '.env');
   let dotenv: Record<string, string | undefined> = {};
+  let envFile: string | undefined;
   if (options.dotenv !== false && existsSync(dotenvFile)) {
     try {
       dotenv = parseEnv(readFileSync(dotenvFile, 'utf8'));
+      envFile = dotenvFile;
     } catch (error) {
       problems.push({
         key: '.env',
@@ -230,10 +232,14 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const known = [...FIELDS.flatMap((f) => f.env), ...OTHER_KNOWN_VARIABLES].filter((n) =>
     n.startsWith('STEADYCHAT_'),
   );
+  const prefix = 'STEADYCHAT_';
+  const knownSuffixes = known.map((n) => n.slice(prefix.length));
   for (const name of new Set([...Object.keys(env), ...Object.keys(dotenv)])) {
-    if (!name.startsWith('STEADYCHAT_') || known.includes(name)) continue;
-    const guess = closestName(name, known);
-    if (guess === undefined) continue;
+    if (!name.startsWith(prefix) || known.includes(name)) continue;
+    // Compared without the common prefix, so only a near miss of the distinctive part counts.
+    const suffix = closestName(name.slice(prefix.length), knownSuffixes);
+    if (suffix === undefined) continue;
+    const guess = `${prefix}${suffix}`;
     warnings.push({
       key: name,
       message: `${name} is not a steadychat variable and is ignored. Did you mean ${guess}?`,
@@ -290,6 +296,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     ...optional('redisUrl', get<string | undefined>('redisUrl')),
     file,
     ...optional('configFile', configFile),
+    ...optional('envFile', envFile),
     sources,
     warnings,
   };

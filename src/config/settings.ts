@@ -138,6 +138,8 @@ export interface Settings {
   file: FileSections;
   /** The config file that was read, when one was. */
   configFile?: string;
+  /** The `.env` file that was read, when one was. */
+  envFile?: string;
   /** Where each value came from, by dotted key (`'timeouts.idleMs'`). Unset optional keys are absent. */
   sources: Partial<Record<SettingKey, SettingSource>>;
   /** Things that work but are probably not what the user meant (shown by `steadychat config`). */

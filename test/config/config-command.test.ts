@@ -47,7 +47,7 @@ describe('steadychat config', () => {
     expect(code).toBe(0);
     expect(stdout).not.toContain(KEY);
     const line = (key: string) => stdout.split('\n').find((l) => l.startsWith(`${key} `)) ?? '';
-    expect(stdout.split('\n')[2]).toMatch(/^SETTING\s+VALUE\s+SOURCE$/);
+    expect(stdout).toMatch(/^SETTING\s+VALUE\s+SOURCE$/m);
     expect(line('openai.apiKey')).toMatch(/sk-proj-…9z9z\s+env OPENAI_API_KEY$/);
     expect(line('model')).toMatch(/gpt-4\.1\s+env STEADYCHAT_MODEL$/);
     expect(line('maxRetries')).toMatch(/4\s+\.\/\.env STEADYCHAT_MAX_RETRIES$/);
@@ -121,5 +121,19 @@ describe('steadychat config', () => {
     const data = JSON.parse(stdout) as { configFile: string; settings: { key: string; value: unknown }[] };
     expect(data.configFile).toMatch(/custom\.json$/);
     expect(data.settings.find((s) => s.key === 'model')?.value).toBe('qwen-plus');
+  });
+});
+
+describe('the language of the CLI', () => {
+  it('STEADYCHAT_LANG chooses it, also for errors, and --lang overrides it', async () => {
+    const bad = await run(['config'], { STEADYCHAT_LANG: 'zh', STEADYCHAT_PORT: 'x' });
+    expect(bad.stderr).toContain('配置有误');
+    const en = await run(['--lang', 'en', 'config'], { STEADYCHAT_LANG: 'zh' });
+    expect(en.stdout).toMatch(/^SETTING\s+VALUE\s+SOURCE$/m);
+  });
+
+  it('names the .env file it read', async () => {
+    const { stdout } = await run(['config'], {}, { '.env': 'STEADYCHAT_MODEL=gpt-4o\n' });
+    expect(stdout).toMatch(/^Env file: .*\.env$/m);
   });
 });
