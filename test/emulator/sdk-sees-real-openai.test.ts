@@ -92,7 +92,11 @@ describe('non-streaming', () => {
   });
 
   it('returns n choices with their own indexes', async () => {
-    const res = await client.chat.completions.create({ model: 'gpt-4o', n: 3, messages: [{ role: 'user', content: 'x' }] });
+    const res = await client.chat.completions.create({
+      model: 'gpt-4o',
+      n: 3,
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(res.choices.map((c) => c.index)).toEqual([0, 1, 2]);
     expect(res.usage?.completion_tokens).toBe(48);
   });
@@ -177,13 +181,18 @@ describe('streaming', () => {
   });
 
   it('calls several tools in parallel when asked by header', async () => {
-    const timeTool = { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: {} } } };
+    const timeTool = {
+      type: 'function' as const,
+      function: { name: 'get_time', parameters: { type: 'object', properties: {} } },
+    };
     const runner = client.chat.completions.stream(
       { model: 'gpt-4o', tools: [weatherTool, timeTool], messages: [{ role: 'user', content: 'both' }] },
       { headers: { 'x-emulator-tool-call': 'get_weather,get_time' } },
     );
     const final = await runner.finalChatCompletion();
-    const names = (final.choices[0]?.message.tool_calls ?? []).map((c) => (c.type === 'function' ? c.function.name : ''));
+    const names = (final.choices[0]?.message.tool_calls ?? []).map((c) =>
+      c.type === 'function' ? c.function.name : '',
+    );
     expect(names).toEqual(['get_weather', 'get_time']);
   });
 
@@ -238,7 +247,11 @@ describe('errors reach the SDK as its own classes with the right code', () => {
   });
 
   it('an invalid key is refused with invalid_api_key and the key masked', async () => {
-    const revoked = new OpenAI({ apiKey: 'sk-revoked-0000000000001234', baseURL: emulator.url, maxRetries: 0 });
+    const revoked = new OpenAI({
+      apiKey: 'sk-revoked-0000000000001234',
+      baseURL: emulator.url,
+      maxRetries: 0,
+    });
     const error = (await revoked.chat.completions.create(body).catch((e: unknown) => e)) as InstanceType<
       typeof OpenAI.APIError
     >;
@@ -320,7 +333,12 @@ describe('retries driven by ;times=N', () => {
     const retrying = new OpenAI({ apiKey: 'sk-retry-key-99998888', baseURL: emulator.url, maxRetries: 3 });
     const res = await retrying.chat.completions.create(
       { model: 'gpt-4o', messages: [{ role: 'user', content: 'retry me' }] },
-      { headers: { 'x-emulator-fault': '500;times=2;retry-after-ms=5', 'x-emulator-fault-key': 'retry-test-1' } },
+      {
+        headers: {
+          'x-emulator-fault': '500;times=2;retry-after-ms=5',
+          'x-emulator-fault-key': 'retry-test-1',
+        },
+      },
     );
     expect(res.choices[0]?.message.content).toBeTruthy();
     const attempts = emulator.journal.requests('/v1/chat/completions');
@@ -335,7 +353,9 @@ describe('retries driven by ;times=N', () => {
     const error = await retrying.chat.completions
       .create(
         { model: 'gpt-4o', messages: [{ role: 'user', content: 'quota' }] },
-        { headers: { 'x-emulator-fault': '429-quota;should-retry=false', 'x-emulator-fault-key': 'quota-1' } },
+        {
+          headers: { 'x-emulator-fault': '429-quota;should-retry=false', 'x-emulator-fault-key': 'quota-1' },
+        },
       )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
