@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAskCommand } from './ask.js';
 import { registerConfigCommand } from './config.js';
 import { registerEmulatorCommand } from './emulator.js';
 import type { CliIo } from './io.js';
@@ -12,6 +13,7 @@ export type RegisterCommand = (program: Command, io: CliIo, setExitCode: (code: 
 
 /** One line per command file. */
 export const commands: RegisterCommand[] = [
+  registerAskCommand,
   registerConfigCommand,
   registerEmulatorCommand,
   registerRedactCommand,
