@@ -33,6 +33,12 @@ export {
   type BudgetScope,
   type BudgetUnit,
 } from './budget-exceeded-error.js';
+export {
+  type BudgetSettlement,
+  type BudgetStageOptions,
+  callerOf,
+  createBudgetStage,
+} from './budget-stage.js';
 export { LocalRateLimitError } from './local-rate-limit-error.js';
 export { createMemoryRateLimiter, type MemoryRateLimiterOptions } from './memory-rate-limiter.js';
 export { type Clock, type PeriodBounds, periodBounds, systemClock, systemTimeZone } from './period.js';
@@ -61,3 +67,5 @@ export {
   type UsageQuery,
 } from './usage-ledger.js';
 export { silentLogger, type UsageLogger } from './usage-logger.js';
+export { createUsageServices, type UsageServices, type UsageServicesOptions } from './usage-services.js';
+export { createUsageStage, type UsageStage, type UsageStageOptions } from './usage-stage.js';

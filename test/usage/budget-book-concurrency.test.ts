@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
 import { BudgetExceededError, createBudgetBook } from '../../src/usage/index.js';
-import { createTestDatabase, storeDialects, type TestDatabase } from '../store/test-databases.js';
+import { freshDatabase as createTestDatabase, storeDialects, type TestDatabase } from './databases.js';
 
 const dialects = await storeDialects();
 

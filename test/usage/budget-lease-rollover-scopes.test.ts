@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
 import { BudgetExceededError, createBudgetBook } from '../../src/usage/index.js';
-import { createTestDatabase, storeDialects, type TestDatabase } from '../store/test-databases.js';
+import { freshDatabase as createTestDatabase, storeDialects, type TestDatabase } from './databases.js';
 
 const dialects = await storeDialects();
 const child = fileURLToPath(new URL('./reserve-and-die-child.ts', import.meta.url));
