@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAskCommand } from './ask.js';
+import { registerChatCommand } from './chat.js';
 import { registerConfigCommand } from './config.js';
 import { registerEmulatorCommand } from './emulator.js';
 import type { CliIo } from './io.js';
@@ -13,6 +14,7 @@ export type RegisterCommand = (program: Command, io: CliIo, setExitCode: (code: 
 
 /** One line per command file. */
 export const commands: RegisterCommand[] = [
+  registerChatCommand,
   registerAskCommand,
   registerConfigCommand,
   registerEmulatorCommand,
