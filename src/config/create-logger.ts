@@ -54,11 +54,14 @@ export const REDACTED_LOG_PATHS: readonly string[] = [
  * A pino logger that never writes a secret: known field names are masked by path, and every
  * configured secret (the API key, the admin key, passwords in URLs) plus anything shaped like an API key
  * (`sk-…`, `Bearer …`) is masked in the final line, wherever it sits (message, nested field, stack).
+ * Build it from the settings (`createLogger(settings)`, level `logLevel`) or from options; `more`
+ * adds to either (a destination, a `base`, extra secrets).
  */
-export function createLogger(input: Settings | LoggerOptions = {}): Logger {
-  const options: LoggerOptions =
+export function createLogger(input: Settings | LoggerOptions = {}, more: LoggerOptions = {}): Logger {
+  const from: LoggerOptions =
     'sources' in input ? { level: input.logLevel, secrets: settingsSecrets(input) } : input;
-  const secrets = [...(options.secrets ?? [])];
+  const options: LoggerOptions = { ...from, ...more };
+  const secrets = [...(from.secrets ?? []), ...(more.secrets ?? [])];
   return pino(
     {
       level: options.level ?? 'info',

@@ -60,8 +60,17 @@ function httpUrl(protocols: readonly string[]): z.ZodType<string, unknown> {
   );
 }
 
-/** An API key must survive being sent in an HTTP header: printable ASCII, no spaces. */
-const token = trimmed.pipe(z.string().regex(/^[\x21-\x7e]+$/));
+/**
+ * An API key must survive being sent in an HTTP header: printable ASCII, no spaces. Quotes and
+ * backslashes are refused too: no provider's key holds them, but a quoted value copied into a Docker
+ * env file or a CI secret keeps them literally.
+ */
+const token = trimmed.pipe(
+  z
+    .string()
+    .regex(/^[\x21-\x7e]+$/)
+    .refine((v) => !/["'`\\]/.test(v)),
+);
 
 const onOff = z.preprocess(
   (raw) => {
@@ -144,8 +153,8 @@ export const FIELDS: readonly FieldSpec[] = [
     env: ['OPENAI_API_KEY'],
     schema: token,
     expected: {
-      en: 'an API key (printable ASCII without spaces — check for a stray quote or a full-width character)',
-      zh: 'API 密钥（不含空格的可打印 ASCII 字符——检查是否有多余的引号或全角字符）',
+      en: 'an API key (printable ASCII without spaces or quotes — check for stray quotes, a "Bearer " prefix or a full-width character)',
+      zh: 'API 密钥（不含空格和引号的可打印 ASCII 字符——检查是否有多余的引号、"Bearer " 前缀或全角字符）',
     },
     example: 'sk-proj-…',
     secret: 'token',

@@ -89,6 +89,30 @@ describe('the logger never writes a secret', () => {
   });
 });
 
+describe('a logger built from the settings', () => {
+  it('masks the passwords inside the database, Redis and proxy URLs as well as the keys', () => {
+    const cwd = tempDir();
+    const settings = loadSettings({
+      env: {
+        STEADYCHAT_HOME: join(cwd, 'home'),
+        OPENAI_API_KEY: KEY,
+        STEADYCHAT_ADMIN_KEY: 'admin-key-never-logged-0123',
+        STEADYCHAT_DATABASE_URL: 'postgres://app:db-pass-never-logged@127.0.0.1:5432/chat',
+        STEADYCHAT_REDIS_URL: 'redis://:redis-pass-never-logged@127.0.0.1:6379',
+        HTTPS_PROXY: 'http://me:proxy-pass-never-logged@127.0.0.1:3128',
+      },
+      cwd,
+    });
+    const out = capture();
+    const log = createLogger(settings, { destination: out.destination });
+    log.info({ settings }, 'starting');
+    log.error(new Error(`connect failed: ${settings.databaseUrl} via ${settings.proxy.httpsProxy}`));
+    const text = out.text();
+    expect(text).not.toMatch(/never-logged/);
+    expect(text).toContain('postgres://app:');
+  });
+});
+
 function loggerInput() {
   return { level: 'debug' as const, secrets: [KEY] };
 }

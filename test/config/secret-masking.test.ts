@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   describeSettings,
@@ -121,6 +122,35 @@ describe('showing settings', () => {
         'redis-password-2',
         'proxy-password-3',
       ]),
+    );
+  });
+});
+
+describe('masking, for any secret', () => {
+  const secret = fc.string({ minLength: 6, maxLength: 80, unit: 'grapheme-ascii' });
+
+  it('maskSecret shows at most a known prefix and the last 4 characters', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('', 'sk-', 'sk-proj-', 'sc-'), secret, (prefix, body) => {
+        const value = prefix + body;
+        const masked = maskSecret(value);
+        const shown = masked.replace(/^(sk-proj-|sk-svcacct-|sk-admin-|sk-ant-|sk-|sc-|gsk_|xai-)?…/, '');
+        expect(shown.length).toBeLessThanOrEqual(4);
+        if (value.length >= 12) expect(value.endsWith(shown)).toBe(true);
+        else expect(masked).toBe('…');
+      }),
+    );
+  });
+
+  it('redactSecrets leaves no copy of a secret in any surrounding text', () => {
+    fc.assert(
+      fc.property(fc.string(), secret, fc.string(), (before, value, after) => {
+        fc.pre(value.trim().length >= 6);
+        const out = redactSecrets(`${before}${value}${after}${value}`, [value]);
+        // The secret's own last 4 characters survive by design; the whole secret never does.
+        expect(out.includes(value)).toBe(false);
+      }),
+      { numRuns: 300 },
     );
   });
 });

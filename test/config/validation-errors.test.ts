@@ -118,6 +118,12 @@ describe('a bad value fails at start, naming the variable, the problem and a goo
     expect(url.message).not.toContain('hunter2');
   });
 
+  it('refuses a key that kept its quotes (Docker env files and CI secrets keep them literally)', () => {
+    const error = failure({ OPENAI_API_KEY: '"sk-proj-0123456789abcdefghijklmn"' });
+    expect(error.problems[0]?.message).toMatch(/^OPENAI_API_KEY=.* is not an API key .*stray quotes/);
+    expect(error.message).not.toContain('0123456789abcdefghijklmn');
+  });
+
   it('accepts the spellings people use for numbers and switches', () => {
     const cwd = tempDir();
     const s = loadSettings({
