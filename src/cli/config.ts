@@ -1,6 +1,12 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { describeSettings, loadSettings, type SettingSource, type Settings } from '../config/index.js';
+import {
+  configFileSchema,
+  describeSettings,
+  loadSettings,
+  type SettingSource,
+  type Settings,
+} from '../config/index.js';
 import type { RegisterCommand } from './commands.js';
 import { type CliIo, detectLang, type Lang, t } from './io.js';
 
@@ -10,8 +16,13 @@ export const registerConfigCommand: RegisterCommand = (program, io) => {
     .command('config')
     .description('Show the effective settings (secrets masked) and where each value came from')
     .option('--json', 'print JSON instead of a table')
+    .option('--schema', "print the config file's JSON Schema (for editors) and exit")
     .option('--config <file>', 'config file to read (default: STEADYCHAT_CONFIG, ./steadychat.config.json)')
-    .action((opts: { json?: boolean; config?: string }, command: Command) => {
+    .action((opts: { json?: boolean; schema?: boolean; config?: string }, command: Command) => {
+      if (opts.schema) {
+        io.stdout.write(`${JSON.stringify(configFileSchema(), null, 2)}\n`);
+        return;
+      }
       const settings = loadSettings({
         env: io.env,
         cwd: io.cwd,

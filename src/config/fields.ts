@@ -29,6 +29,8 @@ export interface FieldSpec {
   default?: (ctx: FieldContext) => unknown;
   /** One line for the docs and `steadychat config`. */
   doc: string;
+  /** JSON Schema of the value in the config file (for editors); absent for fields the file may not hold. */
+  json?: Record<string, unknown>;
 }
 
 const MAX_MS = 86_400_000;
@@ -163,6 +165,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'openai.baseUrl',
+    json: { type: 'string', format: 'uri' },
     env: ['OPENAI_BASE_URL', 'OPENAI_API_BASE'],
     schema: httpUrl(['http:', 'https:']),
     expected: { en: 'an http(s) URL', zh: 'http(s) 地址' },
@@ -173,6 +176,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'openai.orgId',
+    json: { type: 'string', minLength: 1 },
     env: ['OPENAI_ORG_ID'],
     schema: token,
     expected: { en: 'an organization id', zh: '组织 ID' },
@@ -182,6 +186,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'openai.projectId',
+    json: { type: 'string', minLength: 1 },
     env: ['OPENAI_PROJECT_ID'],
     schema: token,
     expected: { en: 'a project id', zh: '项目 ID' },
@@ -191,6 +196,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'proxy.httpsProxy',
+    json: { type: 'string', format: 'uri' },
     env: ['https_proxy', 'HTTPS_PROXY'],
     schema: httpUrl(['http:', 'https:']),
     expected: { en: 'an http(s) proxy URL', zh: 'http(s) 代理地址' },
@@ -201,6 +207,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'proxy.httpProxy',
+    json: { type: 'string', format: 'uri' },
     env: ['http_proxy', 'HTTP_PROXY'],
     schema: httpUrl(['http:', 'https:']),
     expected: { en: 'an http(s) proxy URL', zh: 'http(s) 代理地址' },
@@ -211,6 +218,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'proxy.noProxy',
+    json: { type: 'string', minLength: 1 },
     env: ['no_proxy', 'NO_PROXY'],
     schema: trimmed,
     expected: { en: 'a comma-separated list of hosts', zh: '逗号分隔的主机列表' },
@@ -220,6 +228,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'home',
+    json: { type: 'string', minLength: 1 },
     env: ['STEADYCHAT_HOME'],
     schema: path,
     expected: { en: 'a directory path', zh: '目录路径' },
@@ -231,6 +240,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'databaseUrl',
+    json: { type: 'string', minLength: 1 },
     env: ['STEADYCHAT_DATABASE_URL'],
     schema: databaseUrl,
     expected: {
@@ -244,6 +254,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'model',
+    json: { type: 'string', minLength: 1 },
     env: ['STEADYCHAT_MODEL'],
     schema: trimmed,
     expected: { en: 'a model name', zh: '模型名称' },
@@ -254,6 +265,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'summaryModel',
+    json: { type: 'string', minLength: 1 },
     env: ['STEADYCHAT_SUMMARY_MODEL'],
     schema: trimmed,
     expected: { en: 'a model name', zh: '模型名称' },
@@ -281,10 +293,12 @@ export const FIELDS: readonly FieldSpec[] = [
       inFile: true,
       default: () => def,
       doc,
+      json: { type: 'integer', minimum: 1, maximum: MAX_MS },
     }),
   ),
   {
     key: 'maxRetries',
+    json: { type: 'integer', minimum: 0, maximum: 10 },
     env: ['STEADYCHAT_MAX_RETRIES'],
     schema: wholeNumber(0, 10),
     expected: { en: 'a whole number from 0 to 10', zh: '0 到 10 的整数' },
@@ -295,6 +309,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'redact',
+    json: { enum: ['on', 'off', true, false] },
     env: ['STEADYCHAT_REDACT'],
     schema: onOff,
     expected: { en: 'on or off', zh: 'on 或 off' },
@@ -305,6 +320,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'logLevel',
+    json: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
     env: ['STEADYCHAT_LOG_LEVEL'],
     schema: logLevel,
     expected: {
@@ -318,6 +334,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'lang',
+    json: { enum: ['en', 'zh'] },
     env: ['STEADYCHAT_LANG'],
     schema: lang,
     expected: { en: 'en or zh', zh: 'en 或 zh' },
@@ -327,6 +344,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'gateway.port',
+    json: { type: 'integer', minimum: 0, maximum: 65535 },
     env: ['STEADYCHAT_PORT'],
     schema: wholeNumber(0, 65_535),
     expected: { en: 'a port number from 0 to 65535', zh: '0 到 65535 的端口号' },
@@ -337,6 +355,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'gateway.host',
+    json: { type: 'string', minLength: 1 },
     env: ['STEADYCHAT_HOST'],
     schema: trimmed.pipe(z.string().regex(/^[^\s/]+$/)),
     expected: { en: 'a host name or IP address', zh: '主机名或 IP 地址' },
@@ -360,6 +379,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'gateway.corsOrigins',
+    json: { oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }] },
     env: ['STEADYCHAT_CORS_ORIGINS'],
     schema: origins,
     expected: {
@@ -373,6 +393,7 @@ export const FIELDS: readonly FieldSpec[] = [
   },
   {
     key: 'redisUrl',
+    json: { type: 'string', format: 'uri' },
     env: ['STEADYCHAT_REDIS_URL'],
     schema: httpUrl(['redis:', 'rediss:']),
     expected: { en: 'a redis:// or rediss:// URL', zh: 'redis:// 或 rediss:// 地址' },

@@ -1,4 +1,5 @@
 export { ConfigError, type ConfigProblem } from './config-error.js';
+export { configFileSchema } from './config-file-schema.js';
 export { createLogger, type Logger, type LoggerOptions, REDACTED_LOG_PATHS } from './create-logger.js';
 export { describeSettings, type SettingRow, settingsSecrets } from './describe-settings.js';
 export { type LoadSettingsOptions, loadSettings } from './load-settings.js';

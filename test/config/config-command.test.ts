@@ -137,3 +137,13 @@ describe('the language of the CLI', () => {
     expect(stdout).toMatch(/^Env file: .*\.env$/m);
   });
 });
+
+describe('steadychat config --schema', () => {
+  it('prints the config file JSON Schema, even when the settings are bad', async () => {
+    const { code, stdout } = await run(['config', '--schema'], { STEADYCHAT_PORT: 'x' });
+    expect(code).toBe(0);
+    const schema = JSON.parse(stdout) as { title: string; properties: Record<string, unknown> };
+    expect(schema.title).toBe('steadychat config file');
+    expect(schema.properties).toHaveProperty('timeouts');
+  });
+});
