@@ -61,6 +61,27 @@ export const POSITIVE_WORDS: Readonly<Record<string, readonly string[]>> = {
   EMAIL: ['邮箱', '邮件', 'email', 'e-mail', 'mail'],
 };
 
+const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const matcherCache = new Map<string, RegExp>();
+
+/** One alternation per word list: group 1 = positive word, group 2 = negative word; longer words first. */
+function matcher(positive: readonly string[], useNegative: boolean): RegExp {
+  const cacheKey = `${useNegative ? 1 : 0}\u0000${positive.join('\u0001')}`;
+  let re = matcherCache.get(cacheKey);
+  if (!re) {
+    const alt = (ws: readonly string[]) =>
+      [...ws]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRe)
+        .join('|');
+    const parts = [positive.length > 0 ? `(${alt(positive)})` : '()(?!)'];
+    if (useNegative) parts.push(`(${alt(NEGATIVE_WORDS)})`);
+    re = new RegExp(parts.join('|'), 'gi');
+    matcherCache.set(cacheKey, re);
+  }
+  return re;
+}
+
 /**
  * The polarity of the closest context word before `start` in the (folded) text: +1 positive,
  * -1 negative, 0 none. Chinese has no spaces, so words are matched as substrings.
@@ -71,24 +92,20 @@ export function contextPolarity(
   positive: readonly string[],
   useNegative: boolean,
 ): -1 | 0 | 1 {
+  if (positive.length === 0 && !useNegative) return 0;
   const from = Math.max(0, start - CONTEXT_WINDOW);
-  const window = folded.slice(from, start).toLowerCase();
+  const window = folded.slice(from, start);
+  const re = matcher(positive, useNegative);
+  re.lastIndex = 0;
   let bestEnd = -1;
-  let bestLen = 0;
   let polarity: -1 | 0 | 1 = 0;
-  const consider = (words: readonly string[], p: -1 | 1) => {
-    for (const w of words) {
-      const at = window.lastIndexOf(w);
-      if (at < 0) continue;
-      const end = at + w.length;
-      if (end > bestEnd || (end === bestEnd && w.length > bestLen)) {
-        bestEnd = end;
-        bestLen = w.length;
-        polarity = p;
-      }
+  for (let m = re.exec(window); m !== null; m = re.exec(window)) {
+    const end = m.index + m[0].length;
+    if (end >= bestEnd) {
+      bestEnd = end;
+      polarity = m[1] !== undefined && m[1] !== '' ? 1 : -1;
     }
-  };
-  consider(positive, 1);
-  if (useNegative) consider(NEGATIVE_WORDS, -1);
+    if (m[0].length === 0) re.lastIndex++;
+  }
   return polarity;
 }

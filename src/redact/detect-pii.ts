@@ -1,5 +1,5 @@
 import { contextPolarity } from './context-words.js';
-import { BUILT_IN_DETECTORS, type Candidate, type DetectEnv, type Detector } from './detectors.js';
+import { BUILT_IN_DETECTORS, type Candidate, type DetectEnv, type Detector, textStats } from './detectors.js';
 import { foldWidth } from './fold-width.js';
 import { InvalidRedactConfigError } from './invalid-redact-config-error.js';
 import type { CustomPattern, DenyEntry, DetectOptions, PiiFinding } from './types.js';
@@ -18,7 +18,10 @@ interface Compiled {
   threshold: number;
 }
 
-const compiledCache = new WeakMap<DetectOptions, Compiled>();
+/** Compiled option sets by their content (callers often pass a fresh object per call). */
+const compiledCache = new Map<string, Compiled>();
+const MAX_CACHED = 64;
+let defaults: Compiled | undefined;
 
 function customDetector(p: CustomPattern): Detector {
   if (!TYPE_NAME.test(p.type)) {
@@ -114,8 +117,33 @@ const squash = (s: string) =>
     .toUpperCase();
 
 function compile(options: DetectOptions): Compiled {
-  const cached = compiledCache.get(options);
+  const plain =
+    options.types === undefined &&
+    (options.patterns ?? []).length === 0 &&
+    (options.allow ?? []).length === 0 &&
+    (options.deny ?? []).length === 0;
+  if (plain) {
+    defaults ??= build({});
+    return options.threshold === undefined || options.threshold === defaults.threshold
+      ? defaults
+      : { ...defaults, threshold: options.threshold };
+  }
+  const key = JSON.stringify([
+    options.types,
+    options.patterns,
+    options.allow,
+    options.deny,
+    options.threshold,
+  ]);
+  const cached = compiledCache.get(key);
   if (cached) return cached;
+  const compiled = build(options);
+  if (compiledCache.size >= MAX_CACHED) compiledCache.delete(compiledCache.keys().next().value as string);
+  compiledCache.set(key, compiled);
+  return compiled;
+}
+
+function build(options: DetectOptions): Compiled {
   const only = options.types ? new Set<string>(options.types) : undefined;
   const detectors = [...BUILT_IN_DETECTORS, ...(options.patterns ?? []).map(customDetector)].filter(
     (d) => only === undefined || only.has(d.type),
@@ -127,16 +155,14 @@ function compile(options: DetectOptions): Compiled {
     const s = squash(a);
     if (s.length > 0) allow.add(s);
   }
-  const compiled = { detectors, allow, threshold: options.threshold ?? DEFAULT_THRESHOLD };
-  compiledCache.set(options, compiled);
-  return compiled;
+  return { detectors, allow, threshold: options.threshold ?? DEFAULT_THRESHOLD };
 }
 
 /** Candidates above the threshold, overlaps resolved, in text order. Internal: carries the keys. */
 export function detectCandidates(text: string, options: DetectOptions = {}): Candidate[] {
   const { detectors, allow, threshold } = compile(options);
   const folded = foldWidth(text);
-  const env: DetectEnv = { now: options.now?.() ?? new Date() };
+  const env: DetectEnv = { now: options.now?.() ?? new Date(), stats: textStats(folded) };
   const kept: Candidate[] = [];
   for (const d of detectors) {
     for (const c of d.find(folded, env)) {

@@ -25,6 +25,22 @@ export interface Candidate {
 
 export interface DetectEnv {
   now: Date;
+  stats: TextStats;
+}
+
+/** Computed once per text, read by the detectors' quick gates. */
+export interface TextStats {
+  /** Number of ASCII digits (after width folding). */
+  digits: number;
+}
+
+export function textStats(folded: string): TextStats {
+  let digits = 0;
+  for (let i = 0; i < folded.length; i++) {
+    const c = folded.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+  }
+  return { digits };
 }
 
 /** One kind of finding: candidates on the width-folded text, validated and given a base score. */
@@ -48,6 +64,8 @@ interface RegexSpec {
   type: string;
   priority: number;
   re: RegExp;
+  /** A cheap test that must pass for the regex to run at all (most messages have no such data). */
+  quick?: (folded: string, stats: TextStats) => boolean;
   negatives?: boolean;
   validate: (m: RegExpExecArray, folded: string, env: DetectEnv) => Validated | null;
 }
@@ -62,7 +80,10 @@ function regexDetector(spec: RegexSpec): Detector {
     negatives: spec.negatives ?? true,
     find(folded, env) {
       const out: Candidate[] = [];
-      const re = new RegExp(spec.re.source, spec.re.flags);
+      if (spec.quick && !spec.quick(folded, env.stats)) return out;
+      // One compiled regex per detector: detection is synchronous, so lastIndex cannot be shared.
+      const re = spec.re;
+      re.lastIndex = 0;
       for (let m = re.exec(folded); m !== null; m = re.exec(folded)) {
         if (m[0].length === 0) {
           re.lastIndex++;
@@ -97,6 +118,7 @@ function base64UrlJson(part: string): unknown {
 
 const openAi = regexDetector({
   type: 'SECRET_OPENAI',
+  quick: (t) => t.includes('sk-'),
   priority: 100,
   negatives: false,
   re: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g,
@@ -107,6 +129,7 @@ const awsKeyId = regexDetector({
   type: 'SECRET_AWS',
   priority: 100,
   negatives: false,
+  quick: (t) => /A(?:KIA|SIA|BIA|CCA|3T)/.test(t),
   re: /(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g,
   validate: (m) => ({ score: 0.9, key: m[0] }),
 });
@@ -115,6 +138,7 @@ const awsSecret = regexDetector({
   type: 'SECRET_AWS',
   priority: 100,
   negatives: false,
+  quick: (t) => /aws/i.test(t),
   re: /aws_?secret_?access_?key["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/dgi,
   validate: (m) => {
     const span = groupSpan(m, 1);
@@ -124,6 +148,7 @@ const awsSecret = regexDetector({
 
 const github = regexDetector({
   type: 'SECRET_GITHUB',
+  quick: (t) => t.includes('gh') || t.includes('github_pat_'),
   priority: 100,
   negatives: false,
   re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g,
@@ -132,6 +157,7 @@ const github = regexDetector({
 
 const jwt = regexDetector({
   type: 'SECRET_JWT',
+  quick: (t) => t.includes('eyJ'),
   priority: 100,
   negatives: false,
   re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
@@ -146,6 +172,7 @@ const password = regexDetector({
   type: 'SECRET_PASSWORD',
   priority: 99,
   negatives: false,
+  quick: (t) => /pass|pwd|secret|api_?key|token|密码|口令/i.test(t),
   re: /(?:(?<![A-Za-z0-9_])(?:password|passwd|passphrase|pwd|client_secret|secret_key|api_key|apikey|access_token|auth_token)["']?\s{0,3}[:=]\s{0,3}["']?|(?:密码|口令)\s{0,2}(?:(?:是|为)\s{0,2}:?|[:=])\s{0,2}["']?)([^\s"'<>,;。；、)]{3,128})/dgi,
   validate: (m) => {
     const span = groupSpan(m, 1);
@@ -169,6 +196,7 @@ const privateKey: Detector = {
   negatives: false,
   find(folded) {
     const out: Candidate[] = [];
+    if (!folded.includes('PRIVATE KEY')) return out;
     const begin = new RegExp(BEGIN_KEY.source, 'g');
     const end = new RegExp(END_KEY.source, 'g');
     // The next END at or after a position, searched once per position range: linear overall.
@@ -205,6 +233,7 @@ const privateKey: Detector = {
 const cnId18 = regexDetector({
   type: 'CN_ID',
   priority: 90,
+  quick: (_t, s) => s.digits >= 17,
   re: /(?<![0-9])(\d{6}) ?(\d{8}) ?(\d{3}[0-9Xx])(?![0-9])/g,
   validate: (m, _f, env) => {
     const id = `${m[1]}${m[2]}${m[3]}`.toUpperCase();
@@ -215,6 +244,7 @@ const cnId18 = regexDetector({
 const cnId15 = regexDetector({
   type: 'CN_ID',
   priority: 89,
+  quick: (_t, s) => s.digits >= 15,
   re: /(?<![0-9])\d{15}(?![0-9])/g,
   validate: (m, _f, env) => (validCnId15(m[0], env.now) ? { score: 0.25, key: m[0] } : null),
 });
@@ -223,12 +253,14 @@ const cnId15 = regexDetector({
 const foreignPr15 = regexDetector({
   type: 'CN_ID',
   priority: 89,
+  quick: (_t, s) => s.digits >= 12,
   re: /(?<![A-Z0-9])[A-Z]{3}\d{12}(?![0-9])/g,
   validate: (m) => ({ score: 0.25, key: m[0] }),
 });
 
 const uscc = regexDetector({
   type: 'CN_USCC',
+  quick: (_t, s) => s.digits >= 6,
   priority: 85,
   re: /(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])/g,
   validate: (m) => {
@@ -263,6 +295,7 @@ function cardScore(d: string): number | null {
 
 const bankCard = regexDetector({
   type: 'BANK_CARD',
+  quick: (_t, s) => s.digits >= 13,
   priority: 80,
   re: /(?<![0-9])(?<![0-9][ -])\d(?:[ -]?\d){12,18}(?![0-9])/g,
   validate: (m) => {
@@ -284,6 +317,7 @@ const bankCard = regexDetector({
 
 const iban = regexDetector({
   type: 'IBAN',
+  quick: (_t, s) => s.digits >= 4,
   priority: 82,
   re: /(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Z0-9])/g,
   validate: (m) => {
@@ -312,6 +346,7 @@ const CN_MOBILE = /^(?:1740[0-5]\d{6}|1(?:[38]\d|4[57]|[59][0-35-9]|6[25-7]|7[0-
 
 const cnMobile = regexDetector({
   type: 'CN_PHONE',
+  quick: (_t, s) => s.digits >= 11,
   priority: 70,
   re: /(?<![0-9¥$￥€£])(?<![0-9]-)(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?|86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?![0-9])(?!-[0-9])(?!\.[0-9])/g,
   validate: (m) => {
@@ -325,6 +360,7 @@ const cnMobile = regexDetector({
 
 /** Windows worth asking libphonenumber about: they start with `+`, `(` or a trunk `0`. */
 const PHONE_WINDOW = /(?<![0-9])(?:\+|\(\+?)?[0-9][0-9 ()\-.]{5,40}[0-9]/g;
+const MOBILE_DIGITS = /^(?:00)?861[3-9][0-9]{9}$/;
 const SKIPPED_PHONE_TYPES = new Set(['TOLL_FREE', 'SHARED_COST', 'PREMIUM_RATE', 'UAN', 'VOICEMAIL']);
 
 /** Landlines and international numbers, validated by `libphonenumber-js/max` (CN by default). */
@@ -333,13 +369,17 @@ const phone: Detector = {
   priority: 65,
   positive: POSITIVE_WORDS.PHONE ?? [],
   negatives: true,
-  find(folded) {
+  find(folded, env) {
     const out: Candidate[] = [];
-    const re = new RegExp(PHONE_WINDOW.source, 'g');
+    if (env.stats.digits < 7) return out;
+    const re = PHONE_WINDOW;
+    re.lastIndex = 0;
     for (let m = re.exec(folded); m !== null; m = re.exec(folded)) {
       const w = m[0];
       const lead = w[0] === '(' ? w[1] : w[0];
       if (lead !== '+' && lead !== '0') continue;
+      // Mainland mobiles are the CN_PHONE detector's; do not pay for libphonenumber on them.
+      if (MOBILE_DIGITS.test(digitsOf(w))) continue;
       for (const found of findNumbers(w, { defaultCountry: 'CN', v2: true })) {
         const n = found.number;
         const kind = n.getType();
@@ -392,6 +432,7 @@ const FILE_EXTENSIONS = new Set([
 
 const email = regexDetector({
   type: 'EMAIL',
+  quick: (t) => t.includes('@'),
   priority: 75,
   negatives: false,
   re: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
@@ -405,6 +446,7 @@ const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const ipv4 = regexDetector({
   type: 'IP',
   priority: 55,
+  quick: (t, s) => s.digits >= 4 && t.includes('.'),
   re: new RegExp(`(?<![0-9.])(?<![vV])(?:${OCTET}\\.){3}${OCTET}(?![0-9]|\\.[0-9])`, 'g'),
   validate: (m) => {
     const ip = m[0];
@@ -416,6 +458,7 @@ const ipv4 = regexDetector({
 const ipv6 = regexDetector({
   type: 'IP',
   priority: 55,
+  quick: (t) => t.includes(':'),
   re: /(?<![0-9A-Za-z_:.])[0-9A-Fa-f:]{2,39}(?![0-9A-Za-z_:.])/g,
   validate: (m) => {
     const ip = m[0];
@@ -436,6 +479,7 @@ function ssnValid(d: string): boolean {
 
 const ssn = regexDetector({
   type: 'US_SSN',
+  quick: (_t, s) => s.digits >= 9,
   priority: 60,
   re: /(?<![0-9])(?<![0-9]-)\d{3}([- ])\d{2}\1\d{4}(?![0-9])(?!-[0-9])/g,
   validate: (m) => {
@@ -448,12 +492,14 @@ const ssn = regexDetector({
 const ssnBare = regexDetector({
   type: 'US_SSN',
   priority: 59,
+  quick: (_t, s) => s.digits >= 9,
   re: /(?<![0-9])\d{9}(?![0-9])/g,
   validate: (m) => (ssnValid(m[0]) ? { score: 0.2, key: m[0] } : null),
 });
 
 const passport = regexDetector({
   type: 'PASSPORT',
+  quick: (_t, s) => s.digits >= 7,
   priority: 50,
   re: /(?<![A-Z0-9])(?:E[A-HJ-NP-Z]\d{7}|[EGK]\d{8}|(?:PE|SE|DE|MA)\d{7}|[PS]\.\d{7}|S\d{8}|1[45]\d{7})(?![A-Z0-9])/g,
   validate: (m) => ({ score: 0.2, key: m[0] }),
@@ -461,6 +507,7 @@ const passport = regexDetector({
 
 const plate = regexDetector({
   type: 'CN_PLATE',
+  quick: (_t, s) => s.digits >= 2,
   priority: 45,
   negatives: false,
   re: /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-HJ-NP-Z][ ·•.-]?(?:\d{5}[A-HJK]|[A-HJK][A-HJ-NP-Z0-9]\d{4}|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])(?![A-Za-z0-9])/g,

@@ -8,6 +8,8 @@ import { createVault, type Vault } from './vault.js';
 /** Type under which user text that already looks like a placeholder is escaped (restored verbatim). */
 export const ESCAPED_PLACEHOLDER_TYPE = 'PLACEHOLDER';
 
+const PLACEHOLDER = placeholderPattern();
+
 /** Options of {@link redactText} (and of the redaction stage). */
 export interface RedactOptions extends DetectOptions {
   /** Where placeholders are allocated and remembered. @default a new vault for this call */
@@ -68,7 +70,8 @@ export function redactText(text: string, options: RedactOptions = {}): RedactRes
 
   // Literal placeholders in the input, outside findings.
   const literals: { start: number; end: number }[] = [];
-  const re = placeholderPattern();
+  const re = PLACEHOLDER;
+  re.lastIndex = 0;
   let ci = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const start = m.index;
