@@ -15,6 +15,7 @@ export {
   ConfigError,
   type ConfigProblem,
   type ConfigWarning,
+  configFileSchema,
   createLogger,
   describeSettings,
   type FileSections,
