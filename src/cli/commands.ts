@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAskCommand } from './ask.js';
 import { registerChatCommand } from './chat.js';
 import { registerConfigCommand } from './config.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerEmulatorCommand } from './emulator.js';
 import type { CliIo } from './io.js';
 import { registerRedactCommand } from './redact.js';
@@ -17,6 +18,7 @@ export const commands: RegisterCommand[] = [
   registerChatCommand,
   registerAskCommand,
   registerConfigCommand,
+  registerDoctorCommand,
   registerEmulatorCommand,
   registerRedactCommand,
 ];
