@@ -355,16 +355,16 @@ class Emulator {
     const ttft = this.#config.timeToFirstTokenMs;
     const gap = fault?.slowMs ?? this.#config.interChunkDelayMs;
     entry.status = 200;
-    res.writeHead(200, {
-      ...headers,
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-    });
+    const streamHeaders = { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
     const cutAt = firstDefined(fault?.stallAfter, fault?.dropAfter, fault?.errorAfter, fault?.malformedAfter);
     if (ttft === 0 && gap === 0 && cutAt === undefined) {
-      res.end(frames.join('') + SSE_DONE_FRAME);
+      // Nothing to wait for: one buffer, one write (the bytes are the same as a chunk-by-chunk stream).
+      const body = Buffer.from(frames.join('') + SSE_DONE_FRAME, 'utf8');
+      res.writeHead(200, { ...streamHeaders, 'content-length': body.length });
+      res.end(body);
       return;
     }
+    res.writeHead(200, streamHeaders);
     res.flushHeaders();
     let written: Promise<unknown> = Promise.resolve();
     for (let i = 0; i < frames.length; i++) {

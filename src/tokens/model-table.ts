@@ -10,6 +10,8 @@ const DATED_SUFFIX = /^-(\d{4}-\d{2}-\d{2}|\d{4})$/;
 export class ModelTable {
   readonly #models = new Map<string, ModelInfo>();
   readonly #byName = new Map<string, ModelInfo>();
+  // Resolution is on every request's hot path (emulator, counters); names repeat, so remember them.
+  readonly #resolved = new Map<string, ResolvedModel>();
 
   /** @param extra models added to (or replacing, by `id`) the built-in ones. */
   constructor(extra: readonly ModelInfo[] = [], builtin: readonly ModelInfo[] = BUILTIN_MODELS) {
@@ -23,6 +25,7 @@ export class ModelTable {
     if (previous) for (const name of namesOf(previous)) this.#byName.delete(name);
     this.#models.set(info.id, info);
     for (const name of namesOf(info)) this.#byName.set(name, info);
+    this.#resolved.clear();
   }
 
   /** Every model, in insertion order. */
@@ -30,8 +33,17 @@ export class ModelTable {
     return [...this.#models.values()];
   }
 
-  /** Resolves any name; never throws. */
+  /** Resolves any name; never throws. The result is shared: do not mutate it. */
   resolve(name: string): ResolvedModel {
+    const cached = this.#resolved.get(name);
+    if (cached) return cached;
+    const resolved = this.#resolve(name);
+    if (this.#resolved.size >= 1000) this.#resolved.clear();
+    this.#resolved.set(name, Object.freeze(resolved));
+    return resolved;
+  }
+
+  #resolve(name: string): ResolvedModel {
     const exact = this.#byName.get(name);
     if (exact) {
       const isAlias = exact.id === name;
