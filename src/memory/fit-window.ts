@@ -230,7 +230,8 @@ export function truncationMarker(removedChars: number): string {
 
 /**
  * Cut a message's text (keeping its beginning and end, with a marker in the middle) until it counts
- * at most `target` tokens. Messages without text to cut are returned unchanged.
+ * at most `target` tokens. Messages without text to cut are returned unchanged. Only the text that
+ * is kept is counted (in small slices), so cutting a huge paste costs about as much as the window.
  */
 export function truncateMessage(
   original: WindowMessage,
@@ -239,30 +240,79 @@ export function truncateMessage(
 ): WindowMessage {
   const text = textOf(original.message);
   if (text === null || original.tokens <= target) return original;
-  const build = (keep: number): WindowMessage => {
-    const head = Math.ceil(keep * 0.7);
-    const tail = keep - head;
+  const build = (head: number, tail: number): WindowMessage => {
+    const kept = head + tail;
     const content =
-      text.slice(0, head) + truncationMarker(text.length - keep) + (tail > 0 ? text.slice(-tail) : '');
+      text.slice(0, head) + truncationMarker(text.length - kept) + text.slice(text.length - tail);
     const message = { ...original.message, content };
     return { message, tokens: countMessage(message) };
   };
-  // Binary search on the characters kept; counts are bounded-time, so ~20 counts of one message.
-  let lo = 0;
-  let hi = text.length - 1;
-  let best = build(0);
-  if (best.tokens > target) return best;
-  while (lo <= hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    const candidate = build(mid);
+  const empty = build(0, 0);
+  if (empty.tokens >= target) return empty;
+  const sliceTokens = (slice: string) =>
+    countMessage({ role: 'user', content: slice }) - countMessage({ role: 'user', content: '' });
+  let room = target - empty.tokens;
+  let best = empty;
+  for (let attempt = 0; attempt < 6 && room > 0; attempt++) {
+    const headRoom = Math.ceil(room * 0.7);
+    const head = charsWithin(text, headRoom, sliceTokens, 'start');
+    const tail = charsWithin(text.slice(head), room - headRoom, sliceTokens, 'end');
+    const candidate = build(head, tail);
     if (candidate.tokens <= target) {
       best = candidate;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
+      break;
     }
+    // Slices join into a few more tokens than they count alone: give back the excess and retry.
+    room -= candidate.tokens - target + 1;
   }
   return best;
+}
+
+const SLICE = 2048;
+
+/** How many characters from one end of `text` fit in `tokens`, counting slice by slice. */
+function charsWithin(
+  text: string,
+  tokens: number,
+  sliceTokens: (slice: string) => number,
+  from: 'start' | 'end',
+): number {
+  let used = 0;
+  let chars = 0;
+  const take = (n: number) =>
+    from === 'start'
+      ? text.slice(chars, chars + n)
+      : text.slice(text.length - chars - n, text.length - chars);
+  while (chars < text.length && used < tokens) {
+    const slice = take(Math.min(SLICE, text.length - chars));
+    const cost = sliceTokens(slice);
+    if (used + cost <= tokens) {
+      used += cost;
+      chars += slice.length;
+      continue;
+    }
+    // The last slice does not fit whole: binary search within it.
+    let lo = 0;
+    let hi = slice.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      const part = from === 'start' ? slice.slice(0, mid) : slice.slice(slice.length - mid);
+      if (used + sliceTokens(part) <= tokens) lo = mid;
+      else hi = mid - 1;
+    }
+    chars += lo;
+    break;
+  }
+  // Never end on half a surrogate pair.
+  const edge = from === 'start' ? text.charCodeAt(chars - 1) : text.charCodeAt(text.length - chars);
+  if (
+    chars > 0 &&
+    edge >= (from === 'start' ? 0xd800 : 0xdc00) &&
+    edge <= (from === 'start' ? 0xdbff : 0xdfff)
+  ) {
+    chars -= 1;
+  }
+  return chars;
 }
 
 function textOf(message: ChatMessage): string | null {

@@ -170,3 +170,24 @@ describe('the window sent upstream', () => {
     ).toThrow(/system prompt alone/);
   });
 });
+
+describe('huge pasted messages', () => {
+  it('fit a 1 MiB paste of CJK, base64 or one long run into the window, truncated, within the budget', () => {
+    const MiB = 1 << 20;
+    const pastes = [
+      '中文汉字测试的句子没有空格'.repeat(Math.ceil(MiB / 13)).slice(0, MiB / 2),
+      Buffer.alloc((MiB * 3) / 4, 7).toString('base64'),
+      'x'.repeat(MiB),
+    ];
+    for (const paste of pastes) {
+      const history = [wm({ role: 'user', content: 'hello' }), wm({ role: 'assistant', content: 'hi' })];
+      history.push(wm({ role: 'user', content: paste }));
+      const result = fitWindow({ history, budget: 20_000, countMessage: count });
+      expect(result.firstKept).toBe(0);
+      expect(result.truncated).toEqual([2]);
+      expect(countChatTokens({ model: MODEL, messages: result.messages })).toBeLessThanOrEqual(20_000);
+      // One message may take half the budget (maxMessageShare): the cut keeps nearly all of that half.
+      expect(result.tokens).toBeGreaterThan(9_000);
+    }
+  });
+});
