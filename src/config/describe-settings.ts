@@ -39,7 +39,8 @@ export function describeSettings(settings: Settings): SettingRow[] {
       ...(field.key === 'databaseUrl' && value === undefined
         ? { source: { from: 'default' } as SettingSource }
         : {}),
-      ...(field.env[0] ? { env: field.env[0] } : {}),
+      // Upper case reads as the usual spelling (HTTPS_PROXY rather than https_proxy).
+      ...(field.env[0] ? { env: field.env.find((n) => n === n.toUpperCase()) ?? field.env[0] } : {}),
       secret: field.secret !== undefined && value !== undefined,
       doc: field.doc,
     });
