@@ -12,7 +12,8 @@ import {
   type TurnResult,
 } from '../memory/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { createPriceTable } from '../usage/index.js';
+import { type BudgetSettlement, createPriceTable, createUsageServices } from '../usage/index.js';
+import { budgetLeftText } from './budget-left.js';
 import type { RegisterCommand } from './commands.js';
 import { type CliIo, detectLang, type Lang, t } from './io.js';
 
@@ -51,7 +52,17 @@ export const registerChatCommand: RegisterCommand = (program, io, setExitCode) =
         home: settings.home,
         ...(settings.databaseUrl === undefined ? {} : { url: settings.databaseUrl }),
       });
-      const client = createClient({ settings });
+      let lastSettlement: BudgetSettlement | undefined;
+      // Budgets, rate limits and the usage ledger apply to the REPL's calls like to any other.
+      const usage = createUsageServices({
+        store,
+        file: settings.file,
+        ...(settings.redisUrl === undefined ? {} : { redisUrl: settings.redisUrl }),
+        onSettled: (settlement) => {
+          lastSettlement = settlement;
+        },
+      });
+      const client = createClient({ settings, stages: usage.stages });
       try {
         const conversations = createConversations({
           store,
@@ -60,11 +71,20 @@ export const registerChatCommand: RegisterCommand = (program, io, setExitCode) =
           memory: settings.summaryModel ? { summary: { model: settings.summaryModel } } : {},
         });
         const conversation = await openSession(conversations, flags);
-        const repl = new Repl(io, lang, conversations, conversation, store, settings.file.prices);
+        const repl = new Repl(
+          io,
+          lang,
+          conversations,
+          conversation,
+          store,
+          settings.file.prices,
+          () => lastSettlement,
+        );
         const failed = await repl.run();
         if (failed) setExitCode(1);
       } finally {
         await client.close().catch(() => undefined);
+        await usage.close().catch(() => undefined);
         await store.close();
       }
     });
@@ -104,6 +124,7 @@ class Repl {
     private conversation: Conversation,
     private readonly store: Store,
     private readonly prices: Record<string, unknown> | undefined,
+    private readonly settlement: () => BudgetSettlement | undefined = () => undefined,
   ) {
     this.#tty = Boolean((io.stdin as { isTTY?: boolean }).isTTY && (io.stdout as { isTTY?: boolean }).isTTY);
     this.#color = this.#tty && !io.env.NO_COLOR;
@@ -340,6 +361,8 @@ class Repl {
       });
       if (cost) parts.push(`${cost.currency === 'USD' ? '$' : `${cost.currency} `}${cost.amount.toFixed(6)}`);
     }
+    const left = budgetLeftText(this.settlement(), this.lang);
+    if (left) parts.push(left);
     if (result.evicted > 0) {
       parts.push(
         t(this.lang, `${result.evicted} older messages not sent`, `${result.evicted} 条较早消息未发送`),

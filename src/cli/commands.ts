@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { registerAskCommand } from './ask.js';
+import { registerBudgetCommand } from './budget.js';
 import { registerChatCommand } from './chat.js';
 import { registerConfigCommand } from './config.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerEmulatorCommand } from './emulator.js';
 import type { CliIo } from './io.js';
 import { registerRedactCommand } from './redact.js';
+import { registerUsageCommand } from './usage.js';
 
 /**
  * A command registers itself on the program. It reports its exit code through `setExitCode`
@@ -21,4 +23,6 @@ export const commands: RegisterCommand[] = [
   registerDoctorCommand,
   registerEmulatorCommand,
   registerRedactCommand,
+  registerUsageCommand,
+  registerBudgetCommand,
 ];
