@@ -65,7 +65,12 @@ const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const matcherCache = new Map<string, RegExp>();
 
 /** One alternation per word list: group 1 = positive word, group 2 = negative word; longer words first. */
+const byList = new WeakMap<readonly string[], [RegExp | undefined, RegExp | undefined]>();
+
 function matcher(positive: readonly string[], useNegative: boolean): RegExp {
+  const slot = useNegative ? 1 : 0;
+  const known = byList.get(positive)?.[slot];
+  if (known) return known;
   const cacheKey = `${useNegative ? 1 : 0}\u0000${positive.join('\u0001')}`;
   let re = matcherCache.get(cacheKey);
   if (!re) {
@@ -79,6 +84,9 @@ function matcher(positive: readonly string[], useNegative: boolean): RegExp {
     re = new RegExp(parts.join('|'), 'gi');
     matcherCache.set(cacheKey, re);
   }
+  const entry = byList.get(positive) ?? [undefined, undefined];
+  entry[slot] = re;
+  byList.set(positive, entry);
   return re;
 }
 

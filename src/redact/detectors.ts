@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { findNumbers } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import {
   IBAN_LENGTHS,
   ibanValid,
@@ -344,6 +344,8 @@ const iban = regexDetector({
 /** libphonenumber's CN mobile pattern (metadata `max`): network prefixes in use. */
 const CN_MOBILE = /^(?:1740[0-5]\d{6}|1(?:[38]\d|4[57]|[59][0-35-9]|6[25-7]|7[0-35-8])\d{8})$/;
 
+const MOBILE_DIGITS = /^(?:00)?861[3-9][0-9]{9}$/;
+
 const cnMobile = regexDetector({
   type: 'CN_PHONE',
   quick: (_t, s) => s.digits >= 11,
@@ -358,10 +360,25 @@ const cnMobile = regexDetector({
   },
 });
 
-/** Windows worth asking libphonenumber about: they start with `+`, `(` or a trunk `0`. */
-const PHONE_WINDOW = /(?<![0-9])(?:\+|\(\+?)?[0-9][0-9 ()\-.]{5,40}[0-9]/g;
-const MOBILE_DIGITS = /^(?:00)?861[3-9][0-9]{9}$/;
+/**
+ * Landline and international candidates: a trunk `0` + area code (or `(0755)`), or `+` + country
+ * code, then digit groups. Each is checked by `libphonenumber-js/max` (parsing one candidate is far
+ * cheaper than its text matcher).
+ */
+const PHONE_CANDIDATE =
+  /(?<![0-9+])(?:\+(?:[1-9]\d{6,14}|[1-9]\d{0,2}[ -](?:\(\d{1,4}\)[ -]?)?\d{1,8}(?:[ -]\d{1,8}){1,4})|(?:\(0\d{2,3}\)|0\d{2,3})[ -]?\d{3,4}[ -]?\d{3,4})(?![0-9])/g;
 const SKIPPED_PHONE_TYPES = new Set(['TOLL_FREE', 'SHARED_COST', 'PREMIUM_RATE', 'UAN', 'VOICEMAIL']);
+
+function validPhone(candidate: string): string | undefined {
+  const n = parsePhoneNumberFromString(candidate, 'CN');
+  if (!n?.isValid()) return undefined;
+  // Mainland 400/800 lines never start with the trunk 0; other countries' service lines need a type check.
+  if (n.country !== 'CN') {
+    const kind = n.getType();
+    if (kind !== undefined && SKIPPED_PHONE_TYPES.has(kind)) return undefined;
+  }
+  return n.number;
+}
 
 /** Landlines and international numbers, validated by `libphonenumber-js/max` (CN by default). */
 const phone: Detector = {
@@ -372,28 +389,20 @@ const phone: Detector = {
   find(folded, env) {
     const out: Candidate[] = [];
     if (env.stats.digits < 7) return out;
-    const re = PHONE_WINDOW;
+    const re = PHONE_CANDIDATE;
     re.lastIndex = 0;
     for (let m = re.exec(folded); m !== null; m = re.exec(folded)) {
-      const w = m[0];
-      const lead = w[0] === '(' ? w[1] : w[0];
-      if (lead !== '+' && lead !== '0') continue;
-      // Mainland mobiles are the CN_PHONE detector's; do not pay for libphonenumber on them.
-      if (MOBILE_DIGITS.test(digitsOf(w))) continue;
-      for (const found of findNumbers(w, { defaultCountry: 'CN', v2: true })) {
-        const n = found.number;
-        const kind = n.getType();
-        if (kind !== undefined && SKIPPED_PHONE_TYPES.has(kind)) continue;
-        if (n.country === 'CN' && kind === 'MOBILE') continue;
-        out.push({
-          type: 'PHONE',
-          start: m.index + found.startsAt,
-          end: m.index + found.endsAt,
-          score: 0.75,
-          key: n.number,
-          priority: 65,
-        });
+      let text = m[0];
+      // Mainland mobiles are the CN_PHONE detector's.
+      if (MOBILE_DIGITS.test(digitsOf(text))) continue;
+      // A greedy international match may have swallowed a following number: drop trailing groups.
+      let key = validPhone(text);
+      while (key === undefined && /[ -]\d{1,4}$/.test(text) && digitsOf(text).length > 7) {
+        text = text.replace(/[ -]\d{1,4}$/, '');
+        key = validPhone(text);
       }
+      if (key === undefined) continue;
+      out.push({ type: 'PHONE', start: m.index, end: m.index + text.length, score: 0.75, key, priority: 65 });
     }
     return out;
   },

@@ -23,6 +23,8 @@ const adversarial: Record<string, string> = {
   'password words': 'password='.repeat(N / 9),
   'plate prefixes': '京A'.repeat(N / 2),
   'full-width digits': '１'.repeat(N),
+  'plus signs before digit runs': '+1234567890123456789 '.repeat(N / 21),
+  'trunk zeros and dashes': '0-'.repeat(N / 2),
 };
 
 describe('linear time on adversarial input', () => {
