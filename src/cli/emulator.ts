@@ -32,7 +32,7 @@ export const registerEmulatorCommand: RegisterCommand = (program, io) => {
     .option('--seed <n>', 'seed of the deterministic replies', '0')
     .option('--invalid-key <key>', 'answer this key with 401 invalid_api_key (repeatable)', collect, [])
     .option('--no-auth', 'accept requests without an Authorization header')
-    .option('--reply <mode>', 'lorem (seeded words) or echo (the last user message)', 'lorem')
+    .option('--reply <mode>', 'lorem (seeded words), echo (the last user message) or refusal', 'lorem')
     .option('--reply-tokens <n>', 'length of a lorem reply in tokens', '16')
     .option('--ttft <ms>', 'delay before the first token', '0')
     .option('--chunk-delay <ms>', 'delay between streamed chunks', '0')
@@ -101,12 +101,12 @@ function toOptions(flags: EmulatorFlags, lang: Lang): EmulatorOptions {
   if (flags.rpm !== undefined) options.rpm = integer(flags.rpm, '--rpm', lang, 1, 1e9);
   if (flags.tpm !== undefined) options.tpm = integer(flags.tpm, '--tpm', lang, 1, 1e12);
   if (flags.reply !== undefined) {
-    if (flags.reply !== 'lorem' && flags.reply !== 'echo') {
+    if (flags.reply !== 'lorem' && flags.reply !== 'echo' && flags.reply !== 'refusal') {
       throw new UsageError(
         t(
           lang,
-          `--reply must be lorem or echo, not '${flags.reply}'.`,
-          `--reply 只能是 lorem 或 echo，而不是 '${flags.reply}'。`,
+          `--reply must be lorem, echo or refusal, not '${flags.reply}'.`,
+          `--reply 只能是 lorem、echo 或 refusal，而不是 '${flags.reply}'。`,
         ),
       );
     }

@@ -46,7 +46,7 @@ export function buildCompletion(meta: ResponseMeta, choices: readonly GeneratedC
               })),
             }
           : {}),
-        refusal: null,
+        refusal: choice.refusal,
         annotations: [],
       };
       return { index, message, logprobs: null, finish_reason: choice.finishReason };
@@ -94,7 +94,10 @@ type Delta = [json: string, finish: string | null];
 
 function choiceDeltas(choice: GeneratedChoice): Delta[] {
   const deltas: Delta[] = [];
-  if (choice.toolCalls.length === 0) {
+  if (choice.refusal !== null) {
+    deltas.push(['{"role":"assistant","content":null,"refusal":""}', null]);
+    for (const fragment of choice.fragments) deltas.push([`{"refusal":${JSON.stringify(fragment)}}`, null]);
+  } else if (choice.toolCalls.length === 0) {
     deltas.push(['{"role":"assistant","content":"","refusal":null}', null]);
     for (const fragment of choice.fragments) deltas.push([`{"content":${JSON.stringify(fragment)}}`, null]);
   } else if (choice.toolCalls.length === 1) {

@@ -3,7 +3,7 @@ export interface FaultPlan {
   /** The header value as received. */
   raw: string;
   /** Answer with this error instead of a completion. */
-  status?: '401' | '429' | '429-quota' | '500' | '503' | '502-html';
+  status?: '401' | '403' | '408' | '429' | '429-quota' | '500' | '503' | '502-html' | '504-html';
   /** Wait before sending headers. */
   delayMs?: number;
   /** Wait between streamed chunks. */
@@ -26,7 +26,7 @@ export interface FaultPlan {
   shouldRetry?: string | null;
 }
 
-const STATUSES = new Set(['401', '429', '429-quota', '500', '503', '502-html']);
+const STATUSES = new Set(['401', '403', '408', '429', '429-quota', '500', '503', '502-html', '504-html']);
 const COUNTED = {
   delay: 'delayMs',
   slow: 'slowMs',

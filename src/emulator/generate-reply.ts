@@ -3,8 +3,11 @@ import type { ResolvedModel, TokenCounter } from '../tokens/index.js';
 import { createPrng, hashString } from './prng.js';
 import { sampleFromSchema } from './schema-sample.js';
 
-/** How the emulator makes up an answer. */
-export type ReplyMode = 'lorem' | 'echo';
+/** How the emulator makes up an answer: seeded words, the last user message, or a refusal. */
+export type ReplyMode = 'lorem' | 'echo' | 'refusal';
+
+/** The text of a `refusal` reply. */
+export const REFUSAL_TEXT = "I'm sorry, but I can't help with that request.";
 
 /** One generated tool call with its argument fragments (as they are streamed). */
 export interface GeneratedToolCall {
@@ -16,9 +19,11 @@ export interface GeneratedToolCall {
 
 /** One generated choice. */
 export interface GeneratedChoice {
-  /** Text fragments, one per streamed content delta (empty for tool calls). */
+  /** Text fragments, one per streamed content (or refusal) delta; empty for tool calls. */
   fragments: string[];
   content: string | null;
+  /** Set (and `content` null) when the model refuses. */
+  refusal: string | null;
   toolCalls: GeneratedToolCall[];
   finishReason: FinishReason;
   completionTokens: number;
@@ -118,6 +123,16 @@ export function generateChoice(input: ReplyInput): GeneratedChoice {
 
   const toolNames = chooseTools(request, input.forcedToolNames);
   if (toolNames.length > 0) return toolChoice(input, toolNames, random, limit);
+  if (input.mode === 'refusal') {
+    return {
+      fragments: fragmentText(REFUSAL_TEXT),
+      content: null,
+      refusal: REFUSAL_TEXT,
+      toolCalls: [],
+      finishReason: 'stop',
+      completionTokens: counter.countTextTokens(REFUSAL_TEXT, model),
+    };
+  }
 
   let fragments: string[];
   let tokens: number | undefined;
@@ -159,7 +174,7 @@ export function generateChoice(input: ReplyInput): GeneratedChoice {
     tokens = limit;
     finishReason = 'length';
   }
-  return { fragments, content, toolCalls: [], finishReason, completionTokens: tokens };
+  return { fragments, content, refusal: null, toolCalls: [], finishReason, completionTokens: tokens };
 }
 
 function toolChoice(
@@ -190,7 +205,14 @@ function toolChoice(
     calls.push({ id: input.newToolCallId(), name, arguments: args, fragments: fragmentJson(args) });
     if (finishReason === 'length') break;
   }
-  return { fragments: [], content: null, toolCalls: calls, finishReason, completionTokens: tokens };
+  return {
+    fragments: [],
+    content: null,
+    refusal: null,
+    toolCalls: calls,
+    finishReason,
+    completionTokens: tokens,
+  };
 }
 
 /** Which tools the answer calls: forced by header, by `tool_choice`, or none. */
@@ -198,6 +220,12 @@ function chooseTools(request: ChatRequest, forced: readonly string[]): string[] 
   const tools = request.tools ?? [];
   if (tools.length === 0) return [];
   const known = new Set(tools.map((tool) => tool.function?.name));
+  if (forced.length === 1 && forced[0] === 'auto') {
+    // An agent loop in miniature: call the first tool, answer in text once a tool result is last.
+    const last = request.messages[request.messages.length - 1];
+    const first = tools[0]?.function?.name;
+    return last?.role === 'tool' || !first ? [] : [first];
+  }
   if (forced.length > 0) return forced.filter((name) => known.has(name));
   const choice = request.tool_choice;
   if (typeof choice === 'object' && choice !== null) {

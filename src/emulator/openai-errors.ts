@@ -5,6 +5,8 @@ export interface EmulatedError {
   status: number;
   body: ErrorBody;
   headers?: Record<string, string>;
+  /** Sent instead of the JSON body, as `text/html` (an edge proxy's page). */
+  html?: string;
 }
 
 /** Builds OpenAI's error envelope; all four keys are always present. */

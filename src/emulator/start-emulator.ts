@@ -33,8 +33,6 @@ import {
 import { RateLimiter } from './rate-limiter.js';
 import { validateChatRequest } from './validate-request.js';
 
-const STAINLESS_RATE_LIMIT_MESSAGE = 'Rate limit reached for requests';
-
 /**
  * Starts an offline stand-in for `https://api.openai.com/v1` (chat completions and models) on
  * loopback. Point an SDK's `baseURL` (or `OPENAI_BASE_URL`) at the returned `url`.
@@ -355,7 +353,11 @@ class Emulator {
     const ttft = this.#config.timeToFirstTokenMs;
     const gap = fault?.slowMs ?? this.#config.interChunkDelayMs;
     entry.status = 200;
-    const streamHeaders = { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+    const streamHeaders = {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+    };
     const cutAt = firstDefined(fault?.stallAfter, fault?.dropAfter, fault?.errorAfter, fault?.malformedAfter);
     if (ttft === 0 && gap === 0 && cutAt === undefined) {
       // Nothing to wait for: one buffer, one write (the bytes are the same as a chunk-by-chunk stream).
@@ -406,10 +408,20 @@ function faultError(status: NonNullable<FaultPlan['status']>, requestId: string)
   switch (status) {
     case '401':
       return invalidKey('sk-emulator-fault-key');
+    case '403':
+      return apiError(
+        403,
+        'Country, region, or territory not supported',
+        'request_forbidden',
+        null,
+        'unsupported_country_region_territory',
+      );
+    case '408':
+      return apiError(408, 'Request timed out.', 'timeout', null, null);
     case '429':
       return apiError(
         429,
-        `${STAINLESS_RATE_LIMIT_MESSAGE} in organization org-emulator on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+        'Rate limit reached for requests in organization org-emulator on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more.',
         'requests',
         null,
         'rate_limit_exceeded',
@@ -421,33 +433,24 @@ function faultError(status: NonNullable<FaultPlan['status']>, requestId: string)
     case '503':
       return overloaded(requestId.replace(/^req_/, ''));
     case '502-html':
-      return {
-        status: 502,
-        body: { error: { message: '', type: '', param: null, code: null } },
-        headers: { 'x-emulator-html': '1' },
-      };
+      return htmlError(502, 'Bad Gateway');
+    case '504-html':
+      return htmlError(504, 'Gateway Time-out');
   }
 }
 
-const BAD_GATEWAY_HTML =
-  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n';
+/** What Cloudflare's edge answers with: an HTML page, not OpenAI's JSON envelope. */
+function htmlError(status: number, title: string): EmulatedError {
+  const html = `<html>\r\n<head><title>${status} ${title}</title></head>\r\n<body>\r\n<center><h1>${status} ${title}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n`;
+  return { status, body: { error: { message: html, type: 'server_error', param: null, code: null } }, html };
+}
 
 function sendError(res: ServerResponse, error: EmulatedError, headers: Record<string, string>): void {
   if (res.headersSent || res.destroyed) return;
-  if (headers['x-emulator-html']) {
-    const { 'x-emulator-html': _html, ...rest } = headers;
-    res.writeHead(error.status, {
-      ...rest,
-      'content-type': 'text/html',
-      'content-length': Buffer.byteLength(BAD_GATEWAY_HTML),
-    });
-    res.end(BAD_GATEWAY_HTML);
-    return;
-  }
-  const body = JSON.stringify(error.body);
+  const body = error.html ?? JSON.stringify(error.body);
   res.writeHead(error.status, {
     ...headers,
-    'content-type': 'application/json',
+    'content-type': error.html === undefined ? 'application/json' : 'text/html',
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
@@ -526,7 +529,7 @@ function bearer(req: IncomingMessage): string | undefined {
 }
 
 function replyMode(value: string | undefined): ReplyMode | undefined {
-  return value === 'echo' || value === 'lorem' ? value : undefined;
+  return value === 'echo' || value === 'lorem' || value === 'refusal' ? value : undefined;
 }
 
 function firstDefined(...values: (number | undefined)[]): number | undefined {
