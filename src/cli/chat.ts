@@ -11,8 +11,10 @@ import {
   createConversations,
   type TurnResult,
 } from '../memory/index.js';
+import type { Stage } from '../pipeline/index.js';
+import { createRedactStage, parseRedactConfig } from '../redact/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { type BudgetSettlement, createPriceTable, createUsageServices } from '../usage/index.js';
+import { type BudgetSettlement, createUsageServices, type PriceTable } from '../usage/index.js';
 import { budgetLeftText } from './budget-left.js';
 import type { RegisterCommand } from './commands.js';
 import { type CliIo, detectLang, type Lang, t } from './io.js';
@@ -62,7 +64,10 @@ export const registerChatCommand: RegisterCommand = (program, io, setExitCode) =
           lastSettlement = settlement;
         },
       });
-      const client = createClient({ settings, stages: usage.stages });
+      const stages: Stage[] = [...usage.stages];
+      // STEADYCHAT_REDACT=on: personal data is replaced before it leaves, restored in the answers.
+      if (settings.redact === 'on') stages.push(createRedactStage(parseRedactConfig(settings.file.redact)));
+      const client = createClient({ settings, stages });
       try {
         const conversations = createConversations({
           store,
@@ -77,7 +82,7 @@ export const registerChatCommand: RegisterCommand = (program, io, setExitCode) =
           conversations,
           conversation,
           store,
-          settings.file.prices,
+          usage.prices,
           () => lastSettlement,
         );
         const failed = await repl.run();
@@ -123,7 +128,7 @@ class Repl {
     private readonly conversations: Conversations,
     private conversation: Conversation,
     private readonly store: Store,
-    private readonly prices: Record<string, unknown> | undefined,
+    private readonly prices: PriceTable,
     private readonly settlement: () => BudgetSettlement | undefined = () => undefined,
   ) {
     this.#tty = Boolean((io.stdin as { isTTY?: boolean }).isTTY && (io.stdout as { isTTY?: boolean }).isTTY);
@@ -351,10 +356,7 @@ class Repl {
           `输入 ${usage.prompt_tokens} + 输出 ${usage.completion_tokens} = ${usage.total_tokens} 个 token`,
         ),
       );
-      const prices = createPriceTable(
-        this.prices ? { overrides: this.prices as Record<string, Record<string, number>> } : {},
-      );
-      const cost = prices.cost(model, {
+      const cost = this.prices.cost(model, {
         promptTokens: usage.prompt_tokens,
         completionTokens: usage.completion_tokens,
         cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,

@@ -5,6 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { startEmulator } from '../../src/emulator/index.js';
+import { openStore } from '../../src/store/index.js';
 
 let emulator: Awaited<ReturnType<typeof startEmulator>>;
 let home: string;
@@ -17,7 +18,12 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function chat(lines: string[], args: string[] = [], lang = 'C.UTF-8') {
+async function chat(
+  lines: string[],
+  args: string[] = [],
+  lang = 'C.UTF-8',
+  env: Record<string, string> = {},
+) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -39,6 +45,7 @@ async function chat(lines: string[], args: string[] = [], lang = 'C.UTF-8') {
       STEADYCHAT_HOME: home,
       STEADYCHAT_MAX_RETRIES: '0',
       LANG: lang,
+      ...env,
     },
   });
   return { code, out, err };
@@ -88,5 +95,18 @@ describe('steadychat chat with piped stdin', () => {
     expect(result.err).toMatch(/✗/);
     expect(result.out).toBe('hello\nworks\n');
     expect(emulator.journal.requests('/v1/chat/completions').length - before).toBe(3);
+  });
+
+  it('records every call in the ledger and, with STEADYCHAT_REDACT=on, sends no phone number upstream', async () => {
+    const result = await chat(['My phone is 13800138000.'], ['--session', 'private'], 'C.UTF-8', {
+      STEADYCHAT_REDACT: 'on',
+    });
+    expect(result.out).toBe('My phone is 13800138000.\n');
+    const body = JSON.stringify(emulator.journal.requests('/v1/chat/completions').at(-1)?.body);
+    expect(body).not.toContain('13800138000');
+    const store = await openStore({ home });
+    const rows = await store.db.selectFrom('usage_ledger').selectAll().execute();
+    await store.close();
+    expect(rows.length).toBeGreaterThan(0);
   });
 });
