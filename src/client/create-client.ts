@@ -89,7 +89,9 @@ export interface CallOptions {
 }
 
 /** A chat request whose `model` may be left to the client's default. */
-export type ChatInput = Omit<ChatRequest, 'model'> & { model?: string };
+export type ChatInput = { [K in keyof ChatRequest as K extends 'model' ? never : K]: ChatRequest[K] } & {
+  model?: string;
+};
 
 /** What the upstream said besides the body: request id, headers, attempts, latency, usage. */
 export type ChatMeta = UpstreamMeta;
@@ -157,12 +159,25 @@ export function createClient(options: ClientOptions = {}): ChatClient {
   const chat = async (input: ChatInput, callOptions: CallOptions = {}): Promise<ChatResult | ChatStream> => {
     const request = { ...input, model: input.model ?? model } as ChatRequest;
     const timeouts = upstream.timeoutsFor(callOptions.timeouts);
-    const controller = new AbortController();
     const userSignal = callOptions.signal;
-    const onUserAbort = () => controller.abort(userSignal?.reason);
-    if (userSignal?.aborted) controller.abort(userSignal.reason);
-    else userSignal?.addEventListener('abort', onUserAbort, { once: true });
-    const detach = () => userSignal?.removeEventListener('abort', onUserAbort);
+    // A stream needs its own controller (for `stream.abort()`); a plain call can use the caller's
+    // signal as is. AbortController creation is costly on Node 20, so none is made when not needed.
+    let controller: AbortController | undefined;
+    let signal: AbortSignal;
+    let detach = () => {};
+    if (request.stream === true) {
+      const own = new AbortController();
+      controller = own;
+      signal = own.signal;
+      const onUserAbort = () => own.abort(userSignal?.reason);
+      if (userSignal?.aborted) own.abort(userSignal.reason);
+      else if (userSignal) {
+        userSignal.addEventListener('abort', onUserAbort, { once: true });
+        detach = () => userSignal.removeEventListener('abort', onUserAbort);
+      }
+    } else {
+      signal = userSignal ?? NEVER_ABORTED;
+    }
     const observers = [options.onAttempt, callOptions.onAttempt].filter((f) => f !== undefined);
     const upstreamOptions: UpstreamCallOptions = { timeouts };
     if (timeouts.totalMs > 0) upstreamOptions.deadline = Date.now() + timeouts.totalMs;
@@ -178,7 +193,7 @@ export function createClient(options: ClientOptions = {}): ChatClient {
     if (callOptions.maxRetries !== undefined) retry.maxRetries = callOptions.maxRetries;
     const call: ChatCall = {
       request,
-      signal: controller.signal,
+      signal,
       context: { requestId: randomUUID(), ...callOptions.context },
       options: { upstream: upstreamOptions, retry },
     };
@@ -196,7 +211,7 @@ export function createClient(options: ClientOptions = {}): ChatClient {
       Object.defineProperty(result, 'meta', { value: meta, enumerable: false, configurable: true });
       return result;
     }
-    return new ChatStream(response.stream, meta, controller, detach);
+    return new ChatStream(response.stream, meta, controller ?? new AbortController(), detach);
   };
 
   return {
@@ -219,6 +234,9 @@ export function createClient(options: ClientOptions = {}): ChatClient {
     close: () => upstream.close(),
   };
 }
+
+/** The signal of calls the caller cannot abort. */
+const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
 function resolveSettings(options: ClientOptions): Settings | undefined {
   if (options.settings === false) return undefined;

@@ -272,27 +272,21 @@ export class Upstream {
     await Promise.all(all.map((d) => d.close().catch(() => {})));
   }
 
+  /**
+   * A whole (non-streamed) body. The idle timer covers the body as a whole: such bodies arrive in one
+   * burst right after the headers, and `text()` is markedly cheaper than a read loop.
+   */
   async #readText(response: Response, clock: AttemptClock): Promise<string> {
-    if (!response.body) return '';
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
+    clock.beginRead();
     try {
-      while (true) {
-        clock.beginRead();
-        const { done, value } = await reader.read();
-        clock.endRead();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
-      }
+      return await response.text();
     } catch (error) {
-      clock.endRead();
       const mapped = clock.mapError(error, this.proxy);
       clock.dispose();
-      reader.cancel().catch(() => {});
       throw mapped;
+    } finally {
+      clock.endRead();
     }
-    return text + decoder.decode();
   }
 
   #httpError(
