@@ -191,8 +191,18 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     return [...chosen.values()];
   }
 
-  async function ensureCounters(db: Kysely<Database>, items: ReservationItem[]): Promise<void> {
+  // Counter rows known to exist (they are never deleted while a period runs): skipping their insert
+  // keeps the locked part of a reservation to the conditional UPDATEs and the commit.
+  const knownCounters = new Set<string>();
+
+  async function ensureCounters(
+    db: Kysely<Database>,
+    items: ReservationItem[],
+    force = false,
+  ): Promise<void> {
     for (const item of items) {
+      const key = counterKey(item);
+      if (!force && knownCounters.has(key)) continue;
       await db
         .insertInto('budget_counters')
         .values({
@@ -205,6 +215,8 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
         })
         .onConflict((oc) => oc.columns(['scope', 'scope_id', 'period', 'period_key']).doNothing())
         .execute();
+      if (knownCounters.size > 10_000) knownCounters.clear();
+      knownCounters.add(key);
     }
   }
 
@@ -264,38 +276,60 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     // One global lock order (by counter key) so concurrent transactions never deadlock.
     items.sort((a, b) => counterKey(a).localeCompare(counterKey(b)));
     const id = randomUUID();
+    await ensureCounters(store.db, items);
     await writeTransaction(store, async (db) => {
-      await ensureCounters(db, items);
-      for (const item of items) {
-        // The check and the increment are one statement: on PostgreSQL the row lock taken by the
-        // UPDATE makes a concurrent one wait and re-evaluate the WHERE against the committed value;
-        // on SQLite the whole transaction holds the write lock (BEGIN IMMEDIATE).
-        let q = db
-          .updateTable('budget_counters')
-          .set((eb) => ({
-            reserved_tokens: eb('reserved_tokens', '+', item.tokens),
-            reserved_cost: eb('reserved_cost', '+', item.cost),
-          }))
-          .where('scope', '=', item.scope)
-          .where('scope_id', '=', item.scopeId)
-          .where('period', '=', item.period)
-          .where('period_key', '=', item.periodKey);
-        if (item.tokensLimit !== null) {
-          q = q.where(sql<boolean>`used_tokens + reserved_tokens + ${item.tokens} <= ${item.tokensLimit}`);
-        }
-        if (item.costLimit !== null) {
-          q = q.where(sql<boolean>`used_cost + reserved_cost + ${item.cost} <= ${item.costLimit + EPSILON}`);
-        }
-        const result = await q.executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 0) throw await refusal(db, item, input.model);
-      }
+      // The reservation row first: it locks no counter.
       await db
         .insertInto('budget_reservations')
         .values({ id, created_at: now, expires_at: now + leaseMs, items: JSON.stringify(items) })
         .execute();
+      for (const item of items) {
+        // The check and the increment are one statement: on PostgreSQL the row lock taken by the
+        // UPDATE makes a concurrent one wait and re-evaluate the WHERE against the committed value;
+        // on SQLite the whole transaction holds the write lock (BEGIN IMMEDIATE).
+        const hold = () => {
+          let q = db
+            .updateTable('budget_counters')
+            .set((eb) => ({
+              reserved_tokens: eb('reserved_tokens', '+', item.tokens),
+              reserved_cost: eb('reserved_cost', '+', item.cost),
+            }))
+            .where('scope', '=', item.scope)
+            .where('scope_id', '=', item.scopeId)
+            .where('period', '=', item.period)
+            .where('period_key', '=', item.periodKey);
+          if (item.tokensLimit !== null) {
+            q = q.where(sql<boolean>`used_tokens + reserved_tokens + ${item.tokens} <= ${item.tokensLimit}`);
+          }
+          if (item.costLimit !== null) {
+            q = q.where(
+              sql<boolean>`used_cost + reserved_cost + ${item.cost} <= ${item.costLimit + EPSILON}`,
+            );
+          }
+          return q.executeTakeFirst();
+        };
+        let result = await hold();
+        if (Number(result.numUpdatedRows) === 0 && !(await counterExists(db, item))) {
+          await ensureCounters(db, [item], true);
+          result = await hold();
+        }
+        if (Number(result.numUpdatedRows) === 0) throw await refusal(db, item, input.model);
+      }
     });
     reservation.id = id;
     return reservation;
+  }
+
+  async function counterExists(db: Kysely<Database>, item: ReservationItem): Promise<boolean> {
+    const row = await db
+      .selectFrom('budget_counters')
+      .select('period_end')
+      .where('scope', '=', item.scope)
+      .where('scope_id', '=', item.scopeId)
+      .where('period', '=', item.period)
+      .where('period_key', '=', item.periodKey)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async function refusal(
