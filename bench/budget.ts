@@ -76,7 +76,7 @@ async function measure(store: Store, dialect: string, ops: number): Promise<Resu
     out.push({ dialect, inFlight, insertPerSec, budgetPerSec });
   }
   const [status] = await book.status({ userId: 'u0' });
-  if (!status || status.reservedTokens !== 0) throw new Error('bench: reservations left behind');
+  if (status?.reservedTokens !== 0) throw new Error('bench: reservations left behind');
   return out;
 }
 
