@@ -91,13 +91,18 @@ function buildMessages(every: number): { messages: string[]; mb: number } {
 }
 const texts = { dense: buildMessages(1), chat: buildMessages(10) };
 
-function throughput(redact: (t: string) => string, text: { messages: string[]; mb: number }): number {
-  for (const m of text.messages.slice(0, 300)) redact(m); // warm-up
-  const rounds = 5;
-  const t0 = performance.now();
-  for (let r = 0; r < rounds; r++) for (const m of text.messages) redact(m);
-  const s = (performance.now() - t0) / 1000;
-  return (text.mb * rounds) / s;
+/** MB/s per tool: 7 rounds, tools interleaved within each round (so load spikes hit all alike), median. */
+function throughputs(text: { messages: string[]; mb: number }): number[] {
+  for (const tool of tools) for (const m of text.messages.slice(0, 500)) tool.redact(m); // warm-up
+  const samples: number[][] = tools.map(() => []);
+  for (let round = 0; round < 7; round++) {
+    tools.forEach((tool, i) => {
+      const t0 = performance.now();
+      for (const m of text.messages) tool.redact(m);
+      (samples[i] as number[]).push(text.mb / ((performance.now() - t0) / 1000));
+    });
+  }
+  return samples.map((xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number);
 }
 
 interface Row {
@@ -106,11 +111,13 @@ interface Row {
   dense: number;
   chat: number;
 }
-const rows: Row[] = tools.map((tool) => ({
+const dense = throughputs(texts.dense);
+const chat = throughputs(texts.chat);
+const rows: Row[] = tools.map((tool, i) => ({
   name: tool.name,
   any: score(corpus, tool.find, false).overall,
-  dense: throughput(tool.redact, texts.dense),
-  chat: throughput(tool.redact, texts.chat),
+  dense: dense[i] as number,
+  chat: chat[i] as number,
 }));
 
 const ours = rows[0] as Row;
@@ -141,9 +148,13 @@ for (const [t, m] of Object.entries(score(corpus, (x) => detectPii(x), true).byT
 
 // Scaling on adversarial input: time(4n) / time(n) ≈ 4 for a linear detector.
 function timeOf(text: string): number {
-  const t0 = performance.now();
-  detectPii(text);
-  return performance.now() - t0;
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    detectPii(text);
+    times.push(performance.now() - t0);
+  }
+  return [...times].sort((a, b) => a - b)[2] as number;
 }
 const scaling: string[] = [];
 for (const [name, unit] of [
@@ -161,7 +172,7 @@ for (const [name, unit] of [
   );
 }
 lines.push('');
-lines.push('adversarial input scaling (linear ≈ 4):');
+lines.push('adversarial input scaling, median of 5 (linear ≈ 4):');
 lines.push('');
 lines.push('| input | n | time(n) | 4n | time(4n) | ratio |');
 lines.push('|---|---|---|---|---|---|');

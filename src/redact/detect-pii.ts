@@ -176,7 +176,8 @@ export function detectCandidates(text: string, options: DetectOptions = {}): Can
         const raw = folded.slice(c.start, c.end);
         if (allow.has(raw) || allow.has(squash(raw)) || allow.has(squash(c.key))) continue;
       }
-      kept.push({ ...c, score: Math.round(score * 100) / 100 });
+      c.score = Math.round(score * 100) / 100;
+      kept.push(c);
     }
   }
   return resolveOverlaps(kept, text.length);

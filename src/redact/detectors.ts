@@ -50,8 +50,11 @@ export interface Detector {
   positive: readonly string[];
   /** Whether business-number words (订单号, tracking …) lower the score. */
   negatives: boolean;
-  find(folded: string, env: DetectEnv): Candidate[];
+  find(folded: string, env: DetectEnv): readonly Candidate[];
 }
+
+/** Returned when a detector's quick gate says there is nothing to find (never mutated). */
+const NONE: readonly Candidate[] = Object.freeze([]);
 
 interface Validated {
   score: number;
@@ -79,8 +82,8 @@ function regexDetector(spec: RegexSpec): Detector {
     positive: POSITIVE_WORDS[type] ?? [],
     negatives: spec.negatives ?? true,
     find(folded, env) {
+      if (spec.quick && !spec.quick(folded, env.stats)) return NONE;
       const out: Candidate[] = [];
-      if (spec.quick && !spec.quick(folded, env.stats)) return out;
       // One compiled regex per detector: detection is synchronous, so lastIndex cannot be shared.
       const re = spec.re;
       re.lastIndex = 0;
@@ -195,8 +198,8 @@ const privateKey: Detector = {
   positive: [],
   negatives: false,
   find(folded) {
+    if (!folded.includes('PRIVATE KEY')) return NONE;
     const out: Candidate[] = [];
-    if (!folded.includes('PRIVATE KEY')) return out;
     const begin = new RegExp(BEGIN_KEY.source, 'g');
     const end = new RegExp(END_KEY.source, 'g');
     // The next END at or after a position, searched once per position range: linear overall.
@@ -387,8 +390,8 @@ const phone: Detector = {
   positive: POSITIVE_WORDS.PHONE ?? [],
   negatives: true,
   find(folded, env) {
+    if (env.stats.digits < 7) return NONE;
     const out: Candidate[] = [];
-    if (env.stats.digits < 7) return out;
     const re = PHONE_CANDIDATE;
     re.lastIndex = 0;
     for (let m = re.exec(folded); m !== null; m = re.exec(folded)) {
@@ -467,7 +470,7 @@ const ipv4 = regexDetector({
 const ipv6 = regexDetector({
   type: 'IP',
   priority: 55,
-  quick: (t) => t.includes(':'),
+  quick: (t) => t.includes('::') || /[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:/.test(t),
   re: /(?<![0-9A-Za-z_:.])[0-9A-Fa-f:]{2,39}(?![0-9A-Za-z_:.])/g,
   validate: (m) => {
     const ip = m[0];

@@ -9,6 +9,7 @@ import { createVault, type Vault } from './vault.js';
 export const ESCAPED_PLACEHOLDER_TYPE = 'PLACEHOLDER';
 
 const PLACEHOLDER = placeholderPattern();
+const MAY_HOLD_PLACEHOLDER = /[[<&【［＜]/;
 
 /** Options of {@link redactText} (and of the redaction stage). */
 export interface RedactOptions extends DetectOptions {
@@ -73,7 +74,7 @@ export function redactText(text: string, options: RedactOptions = {}): RedactRes
   const re = PLACEHOLDER;
   re.lastIndex = 0;
   let ci = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+  for (let m = MAY_HOLD_PLACEHOLDER.test(text) ? re.exec(text) : null; m !== null; m = re.exec(text)) {
     const start = m.index;
     const end = start + m[0].length;
     while (ci < candidates.length && (candidates[ci] as { end: number }).end <= start) ci++;
