@@ -6,7 +6,9 @@ import { registerConfigCommand } from './config.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerEmulatorCommand } from './emulator.js';
 import type { CliIo } from './io.js';
+import { registerKeysCommand } from './keys.js';
 import { registerRedactCommand } from './redact.js';
+import { registerServeCommand } from './serve.js';
 import { registerUsageCommand } from './usage.js';
 
 /**
@@ -25,4 +27,6 @@ export const commands: RegisterCommand[] = [
   registerRedactCommand,
   registerUsageCommand,
   registerBudgetCommand,
+  registerServeCommand,
+  registerKeysCommand,
 ];

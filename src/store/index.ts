@@ -2,5 +2,11 @@ export type { Migration, StoreDialect } from './migrations/index.js';
 export { migrations } from './migrations/index.js';
 export { type OpenStoreOptions, openStore, type Store } from './open-store.js';
 export { runMigrations } from './run-migrations.js';
-export type { ConversationsTable, Database, MessagesTable, MigrationsTable } from './schema.js';
+export type {
+  ConversationsTable,
+  Database,
+  GatewayKeysTable,
+  MessagesTable,
+  MigrationsTable,
+} from './schema.js';
 export { StoreError } from './store-error.js';

@@ -14,6 +14,7 @@ export interface Database {
   budget_counters: BudgetCountersTable;
   budget_reservations: BudgetReservationsTable;
   budget_alerts: BudgetAlertsTable;
+  gateway_keys: GatewayKeysTable;
 }
 
 /** Applied schema versions (written by the migration runner). */
@@ -146,4 +147,27 @@ export interface BudgetAlertsTable {
   unit: string;
   threshold: number;
   sent_at: number;
+}
+
+/** Gateway keys (`sc-…`): only a SHA-256 hash of the secret is stored. */
+export interface GatewayKeysTable {
+  id: string;
+  name: string;
+  /** The first characters of the key (`sc-ab12…`), to recognise it in lists. */
+  prefix: string;
+  /** Hex SHA-256 of the whole key. */
+  hash: string;
+  /** JSON array of the models the key may use; null for any. */
+  models: string | null;
+  /** Requests per minute; null for no limit. */
+  rpm: number | null;
+  /** Tokens per minute; null for no limit. */
+  tpm: number | null;
+  /** Largest `max_tokens` / `max_completion_tokens` a request may ask for; null for no cap. */
+  max_tokens: number | null;
+  /** Most messages in one request; null for the gateway's default. */
+  max_messages: number | null;
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
 }
