@@ -4,8 +4,62 @@
  * into slices of at most `maxRunChars` bounds the work per piece; text between long runs is kept
  * whole, so ordinary text is encoded exactly as the API does.
  */
-export function splitLongRuns(text: string, maxRunChars: number): string[] {
+export function splitLongRuns(
+  text: string,
+  maxRunChars: number,
+  maxSegmentChars = Number.POSITIVE_INFINITY,
+): string[] {
   if (text.length <= maxRunChars) return [text];
+  const segments = splitRuns(text, maxRunChars);
+  if (text.length <= maxSegmentChars) return segments;
+  return segments.flatMap((segment) => capSegment(segment, maxSegmentChars));
+}
+
+/**
+ * Cuts a long segment into pieces of about `max` characters where the cut cannot change the
+ * tokenization: after a line break, or before a single space that sits between two non-spaces
+ * (" word" starts a new pre-tokenizer piece either way). Falls back to a plain cut when no such
+ * place exists in the last quarter of the window.
+ */
+function capSegment(segment: string, max: number): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (segment.length - start > max) {
+    const limit = start + max;
+    let cut = -1;
+    for (let i = limit; i > limit - (max >> 2); i--) {
+      const before = segment.charCodeAt(i - 1);
+      if (before === 10) {
+        cut = i;
+        break;
+      }
+      if (segment.charCodeAt(i) === 32 && !isSpace(before) && !isSpace(segment.charCodeAt(i + 1))) {
+        cut = i;
+        break;
+      }
+    }
+    if (cut === -1) cut = cutPoint(segment, limit, limit);
+    out.push(segment.slice(start, cut));
+    start = cut;
+  }
+  out.push(segment.slice(start));
+  return out;
+}
+
+function isSpace(code: number): boolean {
+  return (
+    code === 32 ||
+    code === 9 ||
+    code === 10 ||
+    code === 13 ||
+    code === 12 ||
+    code === 11 ||
+    code === 0xa0 ||
+    Number.isNaN(code)
+  );
+}
+
+function splitRuns(text: string, maxRunChars: number): string[] {
   const segments: string[] = [];
   // Without the `u` flag a run is measured in UTF-16 code units, the unit the slices are cut in.
   const longRun = new RegExp(`\\S{${maxRunChars + 1},}|\\s{${maxRunChars + 1},}`, 'g');

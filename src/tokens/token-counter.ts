@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
-import { decode as decodeCl100k, encode as encodeCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { decode as decodeO200k, encode as encodeO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import {
+  clearMergeCache as clearCl100kCache,
+  decode as decodeCl100k,
+  encode as encodeCl100k,
+} from 'gpt-tokenizer/encoding/cl100k_base';
+import {
+  clearMergeCache as clearO200kCache,
+  decode as decodeO200k,
+  encode as encodeO200k,
+} from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage, FunctionTool } from '../openai/wire-types.js';
 import { LruCache } from './lru-cache.js';
 import type { EncodingName, ModelInfo } from './model-info.js';
@@ -62,9 +70,30 @@ export const DEFAULT_MAX_RUN_CHARS = 256;
 
 const PLAIN_TEXT = { allowedSpecial: new Set<string>(), disallowedSpecial: new Set<string>() };
 
+/** Longest text handed to the encoder in one call (cut where the cut cannot change the count). */
+const MAX_SEGMENT_CHARS = 16_384;
+/**
+ * gpt-tokenizer keeps a 100,000-entry merge cache and evicts from the front of a Map once full; on
+ * input made of unique pieces (random base64) every eviction then scans a growing run of deleted
+ * slots and the cost turns superlinear (1 MiB: 14 s instead of 1 s). Clearing the cache before it
+ * can fill (at most one entry per character encoded) keeps it useful for repeated text and linear
+ * for the rest.
+ */
+const CLEAR_CACHE_AFTER_CHARS = 65_536;
+const encodedSinceClear: Record<EncodingName, number> = { o200k_base: 0, cl100k_base: 0 };
+
+function encodeTokens(text: string, encoding: EncodingName): number[] {
+  encodedSinceClear[encoding] += text.length;
+  if (encodedSinceClear[encoding] > CLEAR_CACHE_AFTER_CHARS) {
+    (encoding === 'cl100k_base' ? clearCl100kCache : clearO200kCache)();
+    encodedSinceClear[encoding] = text.length;
+  }
+  return (encoding === 'cl100k_base' ? encodeCl100k : encodeO200k)(text, PLAIN_TEXT);
+}
+
 /** gpt-tokenizer's encoder, with special-token text treated as ordinary text (as the API does). */
 export function rawTokenCount(text: string, encoding: EncodingName): number {
-  return (encoding === 'cl100k_base' ? encodeCl100k : encodeO200k)(text, PLAIN_TEXT).length;
+  return encodeTokens(text, encoding).length;
 }
 
 /** The published per-model constants of the chat and tool rules. */
@@ -106,7 +135,8 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
   const countText = (text: string, encoding: EncodingName): number => {
     if (text.length === 0) return 0;
     let total = 0;
-    for (const segment of splitLongRuns(text, maxRunChars)) total += encodeCount(segment, encoding);
+    for (const segment of splitLongRuns(text, maxRunChars, MAX_SEGMENT_CHARS))
+      total += encodeCount(segment, encoding);
     return total;
   };
 
@@ -174,8 +204,8 @@ export function createTokenCounter(options: TokenCounterOptions = {}): TokenCoun
     if (maxTokens <= 0) return '';
     let kept = '';
     let budget = maxTokens;
-    for (const segment of splitLongRuns(text, maxRunChars)) {
-      const tokens = (encoding === 'cl100k_base' ? encodeCl100k : encodeO200k)(segment, PLAIN_TEXT);
+    for (const segment of splitLongRuns(text, maxRunChars, MAX_SEGMENT_CHARS)) {
+      const tokens = encodeTokens(segment, encoding);
       if (tokens.length <= budget) {
         kept += segment;
         budget -= tokens.length;

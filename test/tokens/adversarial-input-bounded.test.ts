@@ -75,3 +75,18 @@ describe('adversarial input never reaches the BPE encoder as one long piece', ()
     expect(bounded).toBeLessThanOrEqual(exact + cuts);
   });
 });
+
+describe('long ordinary text is handed to the encoder in exact slices', () => {
+  it('cuts only where the count cannot change, so 200k characters of varied text count exactly', () => {
+    let text = '';
+    for (let i = 0; text.length < 200_000; i++) {
+      text += `${randomBytes(5).toString('hex')} word${i % 97}, 東京${i % 7}`;
+      text += i % 11 === 0 ? '.\n' : i % 17 === 0 ? '  \t' : ' ';
+    }
+    const segments = splitLongRuns(text, DEFAULT_MAX_RUN_CHARS, 16_384);
+    expect(segments.length).toBeGreaterThan(10);
+    expect(Math.max(...segments.map((s) => s.length))).toBeLessThanOrEqual(16_384);
+    expect(segments.join('')).toBe(text);
+    expect(countTextTokens(text, 'gpt-4o')).toBe(encode(text).length);
+  });
+});
