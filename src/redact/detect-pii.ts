@@ -119,9 +119,9 @@ const squash = (s: string) =>
 function compile(options: DetectOptions): Compiled {
   const plain =
     options.types === undefined &&
-    (options.patterns ?? []).length === 0 &&
-    (options.allow ?? []).length === 0 &&
-    (options.deny ?? []).length === 0;
+    (options.patterns === undefined || options.patterns.length === 0) &&
+    (options.allow === undefined || options.allow.length === 0) &&
+    (options.deny === undefined || options.deny.length === 0);
   if (plain) {
     defaults ??= build({});
     return options.threshold === undefined || options.threshold === defaults.threshold
@@ -159,13 +159,29 @@ function build(options: DetectOptions): Compiled {
 }
 
 /** Candidates above the threshold, overlaps resolved, in text order. Internal: carries the keys. */
+class Env implements DetectEnv {
+  #now: Date | undefined;
+  constructor(
+    readonly stats: DetectEnv['stats'],
+    private readonly clock: (() => Date) | undefined,
+  ) {}
+  /** Only the ID validators need the date: read the clock lazily. */
+  get now(): Date {
+    this.#now ??= this.clock ? this.clock() : new Date();
+    return this.#now;
+  }
+}
+
 export function detectCandidates(text: string, options: DetectOptions = {}): Candidate[] {
   const { detectors, allow, threshold } = compile(options);
   const folded = foldWidth(text);
-  const env: DetectEnv = { now: options.now?.() ?? new Date(), stats: textStats(folded) };
+  const env = new Env(textStats(folded), options.now);
   const kept: Candidate[] = [];
-  for (const d of detectors) {
-    for (const c of d.find(folded, env)) {
+  for (let di = 0; di < detectors.length; di++) {
+    const d = detectors[di] as Detector;
+    const found = d.find(folded, env);
+    for (let ci = 0; ci < found.length; ci++) {
+      const c = found[ci] as Candidate;
       const polarity = contextPolarity(folded, c.start, d.positive, d.negatives);
       const score = Math.min(
         1,

@@ -24,8 +24,8 @@ export interface Candidate {
 }
 
 export interface DetectEnv {
-  now: Date;
-  stats: TextStats;
+  readonly now: Date;
+  readonly stats: TextStats;
 }
 
 /** Computed once per text, read by the detectors' quick gates. */
@@ -54,7 +54,7 @@ export interface Detector {
 }
 
 /** Returned when a detector's quick gate says there is nothing to find (never mutated). */
-const NONE: readonly Candidate[] = Object.freeze([]);
+const NONE: readonly Candidate[] = [];
 
 interface Validated {
   score: number;
@@ -372,6 +372,8 @@ const PHONE_CANDIDATE =
   /(?<![0-9+])(?:\+(?:[1-9]\d{6,14}|[1-9]\d{0,2}[ -](?:\(\d{1,4}\)[ -]?)?\d{1,8}(?:[ -]\d{1,8}){1,4})|(?:\(0\d{2,3}\)|0\d{2,3})[ -]?\d{3,4}[ -]?\d{3,4})(?![0-9])/g;
 const SKIPPED_PHONE_TYPES = new Set(['TOLL_FREE', 'SHARED_COST', 'PREMIUM_RATE', 'UAN', 'VOICEMAIL']);
 
+const CN_TRUNK_NUMBER = /^0(?:10|2\d|[3-9]\d{2})[1-9]\d{6,7}$/;
+
 function validPhone(candidate: string): string | undefined {
   const n = parsePhoneNumberFromString(candidate, 'CN');
   if (!n?.isValid()) return undefined;
@@ -398,6 +400,8 @@ const phone: Detector = {
       let text = m[0];
       // Mainland mobiles are the CN_PHONE detector's.
       if (MOBILE_DIGITS.test(digitsOf(text))) continue;
+      // Mainland trunk numbers: area code 10, 2x or [3-9]xx, then a local number not starting with 0.
+      if (text[0] !== '+' && !CN_TRUNK_NUMBER.test(digitsOf(text))) continue;
       // A greedy international match may have swallowed a following number: drop trailing groups.
       let key = validPhone(text);
       while (key === undefined && /[ -]\d{1,4}$/.test(text) && digitsOf(text).length > 7) {
