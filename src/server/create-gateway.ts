@@ -158,11 +158,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
 
   let boundHost = settings.gateway.host;
   let closing = false;
-  let activeKeys: { count: number; at: number } | undefined;
+  let activeKeys: { count: number; at: number; version: number } | undefined;
+  // Keys made by another process (the CLI, another instance) close an open gateway within 2 s.
   const isOpen = async () => {
     if (!isLoopback(boundHost) && !options.allowOpenNetwork) return false;
-    if (!activeKeys || Date.now() - activeKeys.at > 2000)
-      activeKeys = { count: await keys.countActive(), at: Date.now() };
+    if (!activeKeys || activeKeys.version !== keys.version || Date.now() - activeKeys.at > 2000) {
+      activeKeys = { count: await keys.countActive(), at: Date.now(), version: keys.version };
+    }
     return activeKeys.count === 0;
   };
   const streams = new Set<OpenStream>();

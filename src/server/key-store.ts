@@ -46,6 +46,8 @@ export interface KeyStore {
   verify(secret: string): Promise<GatewayKey | null>;
   /** How many live keys exist. */
   countActive(): Promise<number>;
+  /** Increases with every key created or revoked through this object (to invalidate caches). */
+  readonly version: number;
 }
 
 /** Options of {@link createKeyStore}. */
@@ -73,8 +75,12 @@ export function createKeyStore(db: Kysely<Database>, options: KeyStoreOptions = 
   const cacheMs = options.cacheMs ?? 2000;
   const cache = new Map<string, { key: GatewayKey; until: number }>();
   const lastTouched = new Map<string, number>();
+  let version = 0;
 
   return {
+    get version() {
+      return version;
+    },
     async create(input) {
       const secret = `sc-${randomBytes(24).toString('base64url')}`;
       const id = `key_${randomBytes(8).toString('hex')}`;
@@ -93,6 +99,7 @@ export function createKeyStore(db: Kysely<Database>, options: KeyStoreOptions = 
         last_used_at: null,
       };
       await db.insertInto('gateway_keys').values(row).execute();
+      version++;
       return { key: fromRow(row), secret };
     },
     async list() {
@@ -111,6 +118,7 @@ export function createKeyStore(db: Kysely<Database>, options: KeyStoreOptions = 
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       for (const [hash, entry] of cache) if (entry.key.id === id) cache.delete(hash);
+      version++;
       return Number(result.numUpdatedRows) > 0;
     },
     async verify(secret) {

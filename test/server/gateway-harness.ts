@@ -56,7 +56,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     port: 0,
     host: '127.0.0.1',
     webRoot: false,
-    forwardHeaders: ['x-emulator-fault', 'x-emulator-reply', 'x-emulator-reply-tokens'],
+    forwardHeaders: [
+      'x-emulator-fault',
+      'x-emulator-reply',
+      'x-emulator-reply-tokens',
+      'x-emulator-tool-call',
+    ],
     ...options.gateway,
   });
   return {
