@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryError } from '../../src/memory/index.js';
+import { createConversations, MemoryError } from '../../src/memory/index.js';
+import { openStore } from '../../src/store/index.js';
 import { storeDialects } from '../store/test-databases.js';
 import { clientFor, type Harness, startHarness } from './harness.js';
 
@@ -141,5 +142,49 @@ describe.each(dialects)('conversations with memory on %s (against the emulator)'
     expect(json.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
     expect(await conversations.delete(a.id)).toBe(true);
     await expect(conversations.open(a.id)).rejects.toMatchObject({ code: 'conversation_not_found' });
+  });
+
+  it('streams as an async iterable, and stopping the iteration early stores the reply interrupted', async () => {
+    const slow = h.conversations({
+      chat: clientFor(h.emulator, { 'x-emulator-fault': 'slow=20', 'x-emulator-reply': 'lorem' }),
+    });
+    const chat = await slow.create();
+    const whole = chat.stream('first');
+    const pieces: string[] = [];
+    for await (const piece of whole) pieces.push(piece);
+    const result = await whole.result;
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(result.text).toBe(pieces.join(''));
+    expect(result.interrupted).toBe(false);
+
+    const partial = chat.stream('second');
+    for await (const _piece of partial) break;
+    const cut = await partial.result;
+    expect(cut.interrupted).toBe(true);
+    expect((await chat.messages()).map((m) => m.status)).toEqual([
+      'complete',
+      'complete',
+      'complete',
+      'interrupted',
+    ]);
+  });
+
+  it('keeps every turn when two processes write to the same conversation at once', async () => {
+    const chat = await h.conversations().create();
+    const other = await openStore({ url: h.database.url });
+    try {
+      const elsewhere = await createConversations({ store: other, chat: clientFor(h.emulator) }).open(
+        chat.id,
+      );
+      await Promise.all([chat.send('from here'), elsewhere.send('from there'), chat.send('again here')]);
+      const messages = await elsewhere.messages();
+      expect(messages).toHaveLength(6);
+      expect(new Set(messages.map((m) => m.seq)).size).toBe(6);
+      // Each question is directly followed by its own answer (echo), never interleaved.
+      for (let i = 0; i < 6; i += 2)
+        expect(messages[i + 1]?.message.content).toBe(messages[i]?.message.content);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -29,11 +29,12 @@ const conversations = createConversations({
     },
   }),
 });
-process.stdout.write('ready\n');
 for (let i = 0; ; i++) {
   const chat = await conversations.create({ system: 'crash test' });
   for (let t = 0; t < 20; t++) {
     await chat.send(`question ${i}.${t} ${'y'.repeat(t * 37)}`);
+    // Ready once the first turn is committed, so every kill lands among writes.
+    if (i === 0 && t === 0) process.stdout.write('ready\n');
     if (t % 5 === 4) await chat.regenerate();
   }
 }
