@@ -5,7 +5,8 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { loadSettings } from '../../src/config/index.js';
 import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import type { MemoryOptions } from '../../src/memory/index.js';
-import { type GatewayHandle, startGateway } from '../../src/server/index.js';
+import { createKeyStore, type GatewayHandle, startGateway } from '../../src/server/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 
 /** Debian's Chromium; the tests never download a browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -38,6 +39,8 @@ export interface Stack {
   home: string;
   /** The gateway's origin, e.g. http://127.0.0.1:40123 */
   url: string;
+  /** Secrets of the gateway keys asked for with `keys`, in the same order. */
+  secrets: string[];
   close(): Promise<void>;
 }
 
@@ -48,6 +51,8 @@ export async function startStack(
     memory?: MemoryOptions;
     env?: Record<string, string>;
     shared?: EmulatorHandle;
+    /** Names of gateway keys created before the gateway starts (then it is not in open mode). */
+    keys?: string[];
   } = {},
 ): Promise<Stack> {
   const emulator =
@@ -61,8 +66,13 @@ export async function startStack(
     ...options.env,
   };
   const settings = loadSettings({ env, cwd: home, dotenv: false, defaults: { redact: 'on' } });
+  const store: Store = await openStore({ home });
+  const secrets: string[] = [];
+  const keyStore = createKeyStore(store.db);
+  for (const name of options.keys ?? []) secrets.push((await keyStore.create({ name })).secret);
   const gateway = await startGateway({
     settings,
+    store,
     env,
     port: 0,
     host: '127.0.0.1',
@@ -76,8 +86,10 @@ export async function startStack(
     gateway,
     home,
     url: gateway.url,
+    secrets,
     async close() {
       await gateway.close();
+      await store.close();
       if (!options.shared) await emulator.close();
       rmSync(home, { recursive: true, force: true });
     },

@@ -951,6 +951,8 @@ async function route() {
     dom.app.dataset.view = 'usage';
     dom.chatView.hidden = true;
     dom.usageView.hidden = false;
+    dom.title.textContent = t('usageTitle');
+    dom.gauge.hidden = true;
     renderConversationList();
     await loadUsage();
     return;
@@ -963,7 +965,11 @@ async function route() {
   if (match) {
     const id = decodeURIComponent(match[1]);
     if (id !== state.currentId || state.views.length === 0) await openConversation(id);
-    else renderConversationList();
+    else {
+      setTitle(state.conversation?.title ?? '');
+      updateGauge(state.context);
+      renderConversationList();
+    }
   } else {
     newChat();
   }
