@@ -203,7 +203,7 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     for (const item of items) {
       const key = counterKey(item);
       if (!force && knownCounters.has(key)) continue;
-      await db
+      const inserted = await db
         .insertInto('budget_counters')
         .values({
           scope: item.scope,
@@ -214,10 +214,58 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
           period_end: item.periodEnd,
         })
         .onConflict((oc) => oc.columns(['scope', 'scope_id', 'period', 'period_key']).doNothing())
-        .execute();
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) await seedFromLedger(db, item);
       if (knownCounters.size > 10_000) knownCounters.clear();
       knownCounters.add(key);
     }
+  }
+
+  /**
+   * A new counter starts from what the ledger already holds for its scope since the period began, so
+   * a budget set in the middle of the day counts the day's earlier spending.
+   */
+  async function seedFromLedger(db: Kysely<Database>, item: ReservationItem): Promise<void> {
+    const { tokens, cost } = await ledgerUse(db, item);
+    if (tokens === 0 && cost === 0) return;
+    await db
+      .updateTable('budget_counters')
+      .set((eb) => ({ used_tokens: eb('used_tokens', '+', tokens), used_cost: eb('used_cost', '+', cost) }))
+      .where('scope', '=', item.scope)
+      .where('scope_id', '=', item.scopeId)
+      .where('period', '=', item.period)
+      .where('period_key', '=', item.periodKey)
+      .execute();
+  }
+
+  /** Tokens and cost (in the budget's currency) the ledger holds for a scope in a period. */
+  async function ledgerUse(
+    db: Kysely<Database>,
+    item: Pick<ReservationItem, 'scope' | 'scopeId' | 'period' | 'periodEnd' | 'currency'>,
+  ): Promise<{ tokens: number; cost: number }> {
+    const start = periodBounds(item.period, item.periodEnd - 1, timeZone).start;
+    let q = db
+      .selectFrom('usage_ledger')
+      .select([
+        'currency',
+        sql<number>`coalesce(sum(prompt_tokens + completion_tokens), 0)`.as('tokens'),
+        sql<number | null>`sum(cost)`.as('cost'),
+      ])
+      .where('created_at', '>=', start)
+      .where('created_at', '<', item.periodEnd);
+    if (item.scope === 'key') q = q.where('key_id', '=', item.scopeId);
+    if (item.scope === 'user') q = q.where('user_id', '=', item.scopeId);
+    if (item.scope === 'conversation') q = q.where('conversation_id', '=', item.scopeId);
+    const rows = await q.groupBy('currency').execute();
+    let tokens = 0;
+    let cost = 0;
+    for (const row of rows) {
+      tokens += Number(row.tokens);
+      if (item.currency && row.currency && row.cost !== null) {
+        cost += convert({ amount: Number(row.cost), currency: row.currency }, item.currency) ?? 0;
+      }
+    }
+    return { tokens, cost };
   }
 
   async function tryReserve(input: {
@@ -592,6 +640,17 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
           .where('period', '=', l.period)
           .where('period_key', '=', bounds.key)
           .executeTakeFirst();
+        // No counter yet (no call since the budget was set): what the ledger holds so far.
+        const fromLedger =
+          row || (l.scope !== 'global' && l.id === '*')
+            ? undefined
+            : await ledgerUse(store.db, {
+                scope: l.scope,
+                scopeId: l.id,
+                period: l.period,
+                periodEnd: bounds.end,
+                currency: l.cost?.currency ?? null,
+              });
         out.push({
           scope: l.scope,
           scopeId: l.id,
@@ -600,9 +659,9 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
           resetsAt: bounds.end,
           tokensLimit: l.tokens ?? null,
           costLimit: l.cost ?? null,
-          usedTokens: Number(row?.used_tokens ?? 0),
+          usedTokens: Number(row?.used_tokens ?? fromLedger?.tokens ?? 0),
           reservedTokens: Number(row?.reserved_tokens ?? 0),
-          usedCost: Number(row?.used_cost ?? 0),
+          usedCost: Number(row?.used_cost ?? fromLedger?.cost ?? 0),
           reservedCost: Number(row?.reserved_cost ?? 0),
           source: l.source,
         });

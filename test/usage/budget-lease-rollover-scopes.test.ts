@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
-import { BudgetExceededError, createBudgetBook } from '../../src/usage/index.js';
+import { BudgetExceededError, createBudgetBook, createUsageLedger } from '../../src/usage/index.js';
 import { freshDatabase as createTestDatabase, storeDialects, type TestDatabase } from './databases.js';
 
 const dialects = await storeDialects();
@@ -132,5 +132,84 @@ describe.each(dialects)('budget bookkeeping on %s', (kind) => {
     expect(limits).toEqual([
       expect.objectContaining({ scope: 'key', scopeId: 'k1', tokens: 100, source: 'store' }),
     ]);
+  });
+
+  it('counts what was already spent today when a budget is set mid-day', async () => {
+    const s = await open();
+    const now = Date.UTC(2026, 10, 25, 15);
+    const ledger = createUsageLedger(s);
+    const row = {
+      attempt: 1,
+      cachedTokens: 0,
+      reasoningTokens: 0,
+      latencyMs: 5,
+      outcome: 'ok' as const,
+      estimated: false,
+      model: 'gpt-4o-mini',
+    };
+    await ledger.record({
+      ...row,
+      at: now - 3_600_000,
+      userId: 'bob',
+      promptTokens: 600,
+      completionTokens: 300,
+      cost: 0.5,
+      currency: 'USD',
+    });
+    await ledger.record({
+      ...row,
+      at: now - 3_600_000,
+      userId: 'eve',
+      promptTokens: 5000,
+      completionTokens: 0,
+      cost: 7.1,
+      currency: 'CNY',
+    });
+    // Yesterday: not counted.
+    await ledger.record({
+      ...row,
+      at: now - 86_400_000,
+      userId: 'bob',
+      promptTokens: 5000,
+      completionTokens: 0,
+      cost: 1,
+      currency: 'USD',
+    });
+    const book = createBudgetBook({ store: s, timeZone: 'UTC', clock: () => now });
+    await book.setLimit({
+      scope: 'global',
+      scopeId: '*',
+      period: 'day',
+      tokens: 6000,
+      cost: { amount: 2, currency: 'USD' },
+    });
+    await book.setLimit({ scope: 'user', scopeId: 'bob', period: 'day', tokens: 1000 });
+    const shown = await book.status();
+    expect(shown.find((b) => b.scope === 'global')).toMatchObject({ usedTokens: 5900, usedCost: 1.5 });
+    expect(shown.find((b) => b.scope === 'user')).toMatchObject({ usedTokens: 900 });
+    await expect(
+      book.reserve({
+        scopes: { userId: 'bob' },
+        model: 'm',
+        tokens: 101,
+        cost: { amount: 0, currency: 'USD' },
+      }),
+    ).rejects.toMatchObject({
+      details: { scope: 'global', used: 5900 },
+    });
+    await book.reserve({
+      scopes: { userId: 'bob' },
+      model: 'm',
+      tokens: 100,
+      cost: { amount: 0.5, currency: 'USD' },
+    });
+    await expect(
+      book.reserve({
+        scopes: { userId: 'eve' },
+        model: 'm',
+        tokens: 1,
+        cost: { amount: 0, currency: 'USD' },
+      }),
+    ).rejects.toMatchObject({ details: { scope: 'global', used: 5900, reserved: 100 } });
   });
 });
