@@ -47,6 +47,7 @@ export {
 export { SteadyChatError, UsageError } from './errors/index.js';
 export {
   type ChatClientLike,
+  type ContextUsage,
   Conversation,
   type ConversationInfo,
   type Conversations,

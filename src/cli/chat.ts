@@ -403,6 +403,27 @@ class Repl {
       out.push(`${who}${flag}: ${text}`);
     }
     if (out.length === 0) out.push(this.#dim(t(this.lang, '(no messages yet)', '（暂无消息）')));
+    const ctx = await this.conversation.contextUsage();
+    const pct = Math.round((100 * ctx.used) / Math.max(1, ctx.budget));
+    const older =
+      ctx.evicted > 0
+        ? ctx.summarizedThroughSeq !== null
+          ? t(
+              this.lang,
+              ` · ${ctx.evicted} older messages sent as a summary`,
+              ` · ${ctx.evicted} 条较早消息以摘要形式发送`,
+            )
+          : t(this.lang, ` · ${ctx.evicted} older messages not sent`, ` · ${ctx.evicted} 条较早消息未发送`)
+        : '';
+    out.push(
+      this.#dim(
+        t(
+          this.lang,
+          `context: ${ctx.used} of ${ctx.budget} tokens (${pct}%) for ${ctx.model}${older}`,
+          `上下文：已用 ${ctx.used} / ${ctx.budget} 个 token（${pct}%），模型 ${ctx.model}${older}`,
+        ),
+      ),
+    );
     this.io.stdout.write(`${out.join('\n')}\n`);
   }
 

@@ -9,6 +9,7 @@ import { MemoryError } from './memory-error.js';
 import { readReply } from './read-reply.js';
 import { summarizeTurns, summaryMessage } from './summarize-turns.js';
 import type {
+  ContextUsage,
   ConversationInfo,
   MemoryLogger,
   MemoryOptions,
@@ -170,36 +171,15 @@ export class Conversation {
     }
 
     const extras: RequestExtras = options.request ?? {};
-    const model = extras.model ?? info.model;
-    const modelInfo = getModelInfo(model);
-    const encoding = modelInfo.encoding;
-    const count = (m: ChatMessage) => counter.countMessageTokens(m, model);
-    const fresh = inputs.map((message) => ({ message, tokens: count(message) }));
-    const history: WindowMessage[] = [
-      ...base.map((s) => ({
-        message: s.message,
-        tokens: s.encoding === encoding ? s.tokens : count(s.message),
-      })),
-      ...fresh,
-    ];
-    const system = info.system
-      ? { message: { role: 'system' as const, content: info.system }, tokens: 0 }
-      : null;
-    if (system) system.tokens = count(system.message);
-
-    const contextWindow = Math.min(
-      modelInfo.contextWindow,
-      memory.maxContextTokens ?? Number.POSITIVE_INFINITY,
+    const { model, encoding, count, fresh, history, system, contextWindow, share } = this.#prepare(
+      base,
+      inputs,
+      extras,
     );
-    const reserve =
-      extras.max_completion_tokens ??
-      extras.max_tokens ??
-      memory.reserveCompletionTokens ??
-      Math.min(4096, modelInfo.maxOutputTokens);
+    const reserve = reserveFor(extras, memory, getModelInfo(model).maxOutputTokens);
     const tools = counter.countToolsTokens(extras.tools, model);
     const margin = Math.ceil(contextWindow * (memory.marginRatio ?? 0.05));
     let budget = contextWindow - reserve - tools - margin;
-    const share = memory.maxMessageShare ?? 0.5;
 
     // Summaries: reserve their room, see what gets evicted, fold the newly evicted into the summary.
     const summaryModel = memory.summary?.model;
@@ -359,6 +339,76 @@ export class Conversation {
     return { ...base_result, reply: written.at(-1)!, usage: reply.usage ?? usage } satisfies TurnResult;
   }
 
+  /** Counts and the budget of the messages a turn would send (nothing is sent). */
+  #prepare(base: readonly StoredMessage[], inputs: readonly ChatMessage[], extras: RequestExtras) {
+    const { counter, memory } = this.#deps;
+    const model = extras.model ?? this.#info.model;
+    const modelInfo = getModelInfo(model);
+    const encoding = modelInfo.encoding;
+    const count = (m: ChatMessage) => counter.countMessageTokens(m, model);
+    const fresh = inputs.map((message) => ({ message, tokens: count(message) }));
+    const history: WindowMessage[] = [
+      ...base.map((s) => ({
+        message: s.message,
+        tokens: s.encoding === encoding ? s.tokens : count(s.message),
+      })),
+      ...fresh,
+    ];
+    const system = this.#info.system
+      ? { message: { role: 'system' as const, content: this.#info.system }, tokens: 0 }
+      : null;
+    if (system) system.tokens = count(system.message);
+    const contextWindow = Math.min(
+      modelInfo.contextWindow,
+      memory.maxContextTokens ?? Number.POSITIVE_INFINITY,
+    );
+    return {
+      model,
+      encoding,
+      count,
+      fresh,
+      history,
+      system,
+      contextWindow,
+      share: memory.maxMessageShare ?? 0.5,
+    };
+  }
+
+  /**
+   * How much of the context window the next turn would use, without sending anything: for a usage
+   * gauge ("12% of the context, 40 older messages summarised").
+   */
+  contextUsage(): Promise<ContextUsage> {
+    return this.#exclusive(async () => {
+      const stored = await this.#sync();
+      const { memory } = this.#deps;
+      const { model, count, history, system, contextWindow, share } = this.#prepare(stored, [], {});
+      const reserve = reserveFor({}, memory, getModelInfo(model).maxOutputTokens);
+      const budget = contextWindow - reserve - Math.ceil(contextWindow * (memory.marginRatio ?? 0.05));
+      const summary = this.#info.summary
+        ? { message: summaryMessage(this.#info.summary), tokens: count(summaryMessage(this.#info.summary)) }
+        : null;
+      const window = fitWindow({
+        system,
+        summary,
+        history,
+        budget,
+        maxMessageShare: share,
+        countMessage: count,
+      });
+      return {
+        model,
+        contextWindow,
+        budget,
+        used: window.tokens,
+        messages: stored.length,
+        sent: stored.length - window.firstKept - window.dropped.filter((i) => i >= window.firstKept).length,
+        evicted: window.firstKept,
+        summarizedThroughSeq: this.#info.summaryThroughSeq,
+      };
+    });
+  }
+
   #abandoned(window: FitWindowResult): TurnResult {
     return {
       reply: null,
@@ -372,6 +422,15 @@ export class Conversation {
       retriedShorter: false,
     };
   }
+}
+
+function reserveFor(extras: RequestExtras, memory: MemoryOptions, maxOutput: number): number {
+  return (
+    extras.max_completion_tokens ??
+    extras.max_tokens ??
+    memory.reserveCompletionTokens ??
+    Math.min(4096, maxOutput)
+  );
 }
 
 function toMessages(input: TurnInput): ChatMessage[] {

@@ -20,6 +20,7 @@ export {
 export { MemoryError, type MemoryErrorCode } from './memory-error.js';
 export { summaryMessage } from './summarize-turns.js';
 export type {
+  ContextUsage,
   ConversationInfo,
   MemoryLogger,
   MemoryOptions,

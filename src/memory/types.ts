@@ -143,3 +143,22 @@ export interface TurnResult {
 export interface MemoryLogger {
   warn(data: Record<string, unknown>, message: string): void;
 }
+
+/** How much of the context window the next turn would use. */
+export interface ContextUsage {
+  model: string;
+  /** The model's window, or `maxContextTokens` when smaller. */
+  contextWindow: number;
+  /** Prompt tokens the history may use (window − reserve − margin). */
+  budget: number;
+  /** Prompt tokens the next request would use before the new question. */
+  used: number;
+  /** Messages stored. */
+  messages: number;
+  /** Stored messages that would be sent. */
+  sent: number;
+  /** Stored messages left out (older turns). */
+  evicted: number;
+  /** The summary covers messages up to this seq, or null for no summary. */
+  summarizedThroughSeq: number | null;
+}

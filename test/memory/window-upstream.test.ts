@@ -37,6 +37,13 @@ describe('what goes upstream when the history outgrows the window', () => {
     expect(statuses.every((s) => s === 200)).toBe(true);
     // Nothing was deleted from the store.
     expect(await chat.messages()).toHaveLength(24);
+    // The gauge agrees with what the next request holds.
+    const usage = await chat.contextUsage();
+    expect(usage.messages).toBe(24);
+    expect(usage.evicted).toBeGreaterThan(0);
+    expect(usage.sent + usage.evicted).toBe(24);
+    expect(usage.used).toBeLessThanOrEqual(usage.budget);
+    expect(usage.budget).toBeLessThan(TINY.contextWindow);
   });
 
   it('folds evicted turns into a running summary, incrementally, sent after the system prompt', async () => {
