@@ -1,5 +1,4 @@
 import type { Dispatcher } from 'undici';
-import { fetch as undiciFetch } from 'undici';
 import { maskUrl } from '../config/index.js';
 import type { ChatCall, ChatResponse, Next, ResponseMeta } from '../pipeline/index.js';
 import { AttemptClock, DEFAULT_TIMEOUTS, type Timeouts } from './attempt-clock.js';
@@ -15,10 +14,10 @@ import {
   StreamInterruptedError,
   type UpstreamError,
 } from './upstream-errors.js';
+import { type FetchLike, sendWithDispatcher, sendWithFetch, type WireResponse } from './wire-response.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Usage } from './wire-types.js';
 
-/** A fetch-compatible function (Node's global fetch, undici's, or a test double). */
-export type FetchLike = (input: string, init: RequestInit & { dispatcher?: Dispatcher }) => Promise<Response>;
+export type { FetchLike } from './wire-response.js';
 
 /** The minimal logger the transport writes to (pino's shape). */
 export interface LoggerLike {
@@ -131,7 +130,7 @@ export class Upstream {
     const { response, meta } = await this.#send(url, method, undefined, options.headers, clock, timeouts);
     const text = await this.#readText(response, clock);
     clock.dispose();
-    if (!response.ok) throw this.#httpError(response.status, meta.headers, text, url, undefined);
+    if (!ok(response)) throw this.#httpError(response.status, meta.headers, text, url, undefined);
     try {
       return { body: JSON.parse(text) as T, meta };
     } catch (error) {
@@ -163,7 +162,7 @@ export class Upstream {
       timeouts,
       stream,
     );
-    if (!response.ok) {
+    if (!ok(response)) {
       const text = await this.#readText(response, clock);
       clock.dispose();
       throw this.#httpError(response.status, meta.headers, text, url, request.model);
@@ -206,7 +205,7 @@ export class Upstream {
     clock: AttemptClock,
     timeouts: Timeouts,
     stream = false,
-  ): Promise<{ response: Response; meta: UpstreamMeta }> {
+  ): Promise<{ response: WireResponse; meta: UpstreamMeta }> {
     const headers: Record<string, string> = {
       accept: stream ? 'text/event-stream' : 'application/json',
       'user-agent': `steadychat/${VERSION} node/${process.versions.node}`,
@@ -216,15 +215,14 @@ export class Upstream {
     if (this.#options.organization) headers['openai-organization'] = this.#options.organization;
     if (this.#options.project) headers['openai-project'] = this.#options.project;
     Object.assign(headers, this.#options.headers, extraHeaders);
-    const init: RequestInit & { dispatcher?: Dispatcher } = { method, headers, signal: clock.signal };
-    if (body !== undefined) init.body = body;
-    const dispatcher = this.#dispatcherFor(timeouts.connectMs);
-    if (dispatcher) init.dispatcher = dispatcher;
-    const fetchFn: FetchLike = this.#options.fetch ?? (undiciFetch as unknown as FetchLike);
+    const wire = { url, method, headers, body, signal: clock.signal };
     const started = performance.now();
-    let response: Response;
+    let response: WireResponse;
     try {
-      response = await fetchFn(url, init);
+      const dispatcher = this.#dispatcherFor(timeouts.connectMs);
+      response = this.#options.fetch
+        ? await sendWithFetch(this.#options.fetch, dispatcher, wire)
+        : await sendWithDispatcher(dispatcher as Dispatcher, wire);
     } catch (error) {
       const mapped = clock.mapError(error, this.proxy);
       clock.dispose();
@@ -235,10 +233,7 @@ export class Upstream {
       throw mapped;
     }
     clock.headersArrived();
-    const responseHeaders: Record<string, string> = {};
-    response.headers.forEach((value, key) => {
-      responseHeaders[key] = value;
-    });
+    const responseHeaders = response.headers;
     const meta: UpstreamMeta = {
       headers: responseHeaders,
       attempts: 1,
@@ -276,7 +271,7 @@ export class Upstream {
    * A whole (non-streamed) body. The idle timer covers the body as a whole: such bodies arrive in one
    * burst right after the headers, and `text()` is markedly cheaper than a read loop.
    */
-  async #readText(response: Response, clock: AttemptClock): Promise<string> {
+  async #readText(response: WireResponse, clock: AttemptClock): Promise<string> {
     clock.beginRead();
     try {
       return await response.text();
@@ -312,12 +307,11 @@ export class Upstream {
   }
 
   async *#chunks(
-    response: Response,
+    response: WireResponse,
     clock: AttemptClock,
     request: ChatRequest,
     meta: UpstreamMeta,
   ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
-    const body = response.body;
     const decoder = new SseDecoder();
     const acc = new CompletionAccumulator();
     const headers = meta.headers;
@@ -343,23 +337,19 @@ export class Upstream {
         cause: error,
       });
     };
-    if (!body) {
-      clock.dispose();
-      throw new ConnectionError({ host: this.#host, reason: 'EMPTY_BODY', headers });
-    }
-    const reader = body.getReader();
+    const reader = response.reader();
     try {
       read: while (true) {
-        let result: ReadableStreamReadResult<Uint8Array>;
+        let bytes: Uint8Array | undefined;
         clock.beginRead();
         try {
-          result = await reader.read();
+          bytes = await reader.read();
         } catch (error) {
           throw cut(clock.mapError(error, this.proxy));
         } finally {
           clock.endRead();
         }
-        const events = result.done ? decoder.end() : decoder.push(result.value);
+        const events = bytes === undefined ? decoder.end() : decoder.push(bytes);
         for (const event of events) {
           const what = interpretChatEvent(event);
           if (what.kind === 'chunk') {
@@ -383,7 +373,7 @@ export class Upstream {
             );
           }
         }
-        if (result.done) break;
+        if (bytes === undefined) break;
       }
       if (!sawDone && !acc.finished) {
         throw cut(
@@ -400,7 +390,7 @@ export class Upstream {
     } finally {
       clock.dispose();
       // Done, failed, or the consumer stopped early: close the body so the upstream stops generating.
-      reader.cancel().catch(() => {});
+      reader.cancel();
       if (!finished && meta.usage === undefined) this.#estimate(meta, request, acc);
     }
   }
@@ -414,6 +404,10 @@ export class Upstream {
       meta.usageEstimated = true;
     }
   }
+}
+
+function ok(response: WireResponse): boolean {
+  return response.status >= 200 && response.status < 300;
 }
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {

@@ -203,3 +203,34 @@ describe('non-streaming calls', () => {
     expect(JSON.parse(JSON.stringify(result))).toEqual(completion('hi'));
   });
 });
+
+describe('a custom fetch', () => {
+  it('carries every request, streamed or not, with the same behaviour', async () => {
+    const server = await startScriptedServer([
+      json(200, completion('plain')),
+      sse([chunk('str'), chunk('eamed'), finishChunk(), 'data: [DONE]\n\n']),
+      json(503, { error: { message: 'x', type: 'server_error', param: null, code: null } }),
+      json(200, completion('after retry')),
+    ]);
+    cleanups.push(server.close);
+    const urls: string[] = [];
+    const client = createClient({
+      baseUrl: server.url,
+      apiKey: 'test-key-0123456789',
+      settings: false,
+      retry: { baseDelayMs: 1 },
+      fetch: (url, init) => {
+        urls.push(url);
+        return fetch(url, init);
+      },
+    });
+    expect((await client.chat(ask)).choices[0]?.message.content).toBe('plain');
+    const stream = await client.chat({ ...ask, stream: true });
+    expect((await stream.finalCompletion()).choices[0]?.message.content).toBe('streamed');
+    const retried = await client.chat(ask);
+    expect(retried.choices[0]?.message.content).toBe('after retry');
+    expect(retried.meta.attempts).toBe(2);
+    expect(urls).toHaveLength(4);
+    expect(urls.every((u) => u.endsWith('/chat/completions'))).toBe(true);
+  });
+});

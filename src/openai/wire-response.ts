@@ -1,0 +1,108 @@
+import type { Dispatcher } from 'undici';
+
+/** Reads a response body piece by piece. */
+export interface BodyReader {
+  /** The next bytes, or undefined at the end. */
+  read(): Promise<Uint8Array | undefined>;
+  /** Stop reading and release the connection. */
+  cancel(): void;
+}
+
+/** An HTTP answer, whichever transport produced it. */
+export interface WireResponse {
+  status: number;
+  /** Lower-case names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  /** The whole body as text. */
+  text(): Promise<string>;
+  /** Read the body piece by piece (once). */
+  reader(): BodyReader;
+}
+
+/** A fetch-compatible function (Node's global fetch, undici's, or a test double). */
+export type FetchLike = (input: string, init: RequestInit & { dispatcher?: Dispatcher }) => Promise<Response>;
+
+/** The request as both transports need it. */
+export interface WireRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  signal: AbortSignal;
+}
+
+/**
+ * Send through an undici dispatcher's `request()`: about twice as fast as `fetch` on loopback, and an
+ * abort signal costs little there (with `fetch` it adds ~15 % per call on Node 20).
+ */
+export async function sendWithDispatcher(dispatcher: Dispatcher, req: WireRequest): Promise<WireResponse> {
+  const url = new URL(req.url);
+  const res = await dispatcher.request({
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    method: req.method as Dispatcher.HttpMethod,
+    headers: req.headers,
+    body: req.body ?? null,
+    signal: req.signal,
+  });
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const body = res.body;
+  return {
+    status: res.statusCode,
+    headers,
+    text: () => body.text(),
+    reader: () => {
+      const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+      return {
+        read: async () => {
+          const next = await iterator.next();
+          return next.done ? undefined : next.value;
+        },
+        cancel: () => {
+          body.destroy();
+        },
+      };
+    },
+  };
+}
+
+/** Send through a fetch (a caller-supplied one). */
+export async function sendWithFetch(
+  fetchFn: FetchLike,
+  dispatcher: Dispatcher | undefined,
+  req: WireRequest,
+): Promise<WireResponse> {
+  const init: RequestInit & { dispatcher?: Dispatcher } = {
+    method: req.method,
+    headers: req.headers,
+    signal: req.signal,
+  };
+  if (req.body !== undefined) init.body = req.body;
+  if (dispatcher) init.dispatcher = dispatcher;
+  const response = await fetchFn(req.url, init);
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  return {
+    status: response.status,
+    headers,
+    text: () => response.text(),
+    reader: () => {
+      const reader = response.body?.getReader();
+      return {
+        read: async () => {
+          if (!reader) return undefined;
+          const { done, value } = await reader.read();
+          return done ? undefined : value;
+        },
+        cancel: () => {
+          reader?.cancel().catch(() => {});
+        },
+      };
+    },
+  };
+}
