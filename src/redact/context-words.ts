@@ -117,3 +117,22 @@ export function contextPolarity(
   }
   return polarity;
 }
+
+const anywhere = new WeakMap<readonly string[], RegExp>();
+
+/** Whether any of these words occurs anywhere in the text (case-insensitive). */
+export function hasPositiveWord(folded: string, words: readonly string[]): boolean {
+  if (words.length === 0) return false;
+  let re = anywhere.get(words);
+  if (!re) {
+    re = new RegExp(
+      [...words]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRe)
+        .join('|'),
+      'i',
+    );
+    anywhere.set(words, re);
+  }
+  return re.test(folded);
+}

@@ -163,6 +163,7 @@ class Env implements DetectEnv {
   #now: Date | undefined;
   constructor(
     readonly stats: DetectEnv['stats'],
+    readonly threshold: number,
     private readonly clock: (() => Date) | undefined,
   ) {}
   /** Only the ID validators need the date: read the clock lazily. */
@@ -175,7 +176,7 @@ class Env implements DetectEnv {
 export function detectCandidates(text: string, options: DetectOptions = {}): Candidate[] {
   const { detectors, allow, threshold } = compile(options);
   const folded = foldWidth(text);
-  const env = new Env(textStats(folded), options.now);
+  const env = new Env(textStats(folded), threshold, options.now);
   const kept: Candidate[] = [];
   for (let di = 0; di < detectors.length; di++) {
     const d = detectors[di] as Detector;

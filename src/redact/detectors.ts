@@ -10,7 +10,7 @@ import {
   validCnId18,
   validProvince,
 } from './checksums.js';
-import { POSITIVE_WORDS } from './context-words.js';
+import { hasPositiveWord, POSITIVE_WORDS } from './context-words.js';
 
 /** A scored span before context, threshold and overlap resolution. */
 export interface Candidate {
@@ -26,21 +26,26 @@ export interface Candidate {
 export interface DetectEnv {
   readonly now: Date;
   readonly stats: TextStats;
+  readonly threshold: number;
 }
 
 /** Computed once per text, read by the detectors' quick gates. */
 export interface TextStats {
   /** Number of ASCII digits (after width folding). */
   digits: number;
+  /** Number of ASCII upper-case letters. */
+  upper: number;
 }
 
 export function textStats(folded: string): TextStats {
   let digits = 0;
+  let upper = 0;
   for (let i = 0; i < folded.length; i++) {
     const c = folded.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
+    else if (c >= 65 && c <= 90) upper++;
   }
-  return { digits };
+  return { digits, upper };
 }
 
 /** One kind of finding: candidates on the width-folded text, validated and given a base score. */
@@ -70,19 +75,28 @@ interface RegexSpec {
   /** A cheap test that must pass for the regex to run at all (most messages have no such data). */
   quick?: (folded: string, stats: TextStats) => boolean;
   negatives?: boolean;
+  /**
+   * The highest score a candidate can have before context: when it is below the threshold, the
+   * detector is skipped unless one of its positive words occurs somewhere in the text.
+   */
+  maxBase?: number;
   validate: (m: RegExpExecArray, folded: string, env: DetectEnv) => Validated | null;
 }
 
 /** All regexes here are linear: bounded quantifiers or single-class runs, and look-behinds that only let a match start at the beginning of a run. */
 function regexDetector(spec: RegexSpec): Detector {
   const { type, priority } = spec;
+  const positive = POSITIVE_WORDS[type] ?? [];
   return {
     type,
     priority,
-    positive: POSITIVE_WORDS[type] ?? [],
+    positive,
     negatives: spec.negatives ?? true,
     find(folded, env) {
       if (spec.quick && !spec.quick(folded, env.stats)) return NONE;
+      if (spec.maxBase !== undefined && spec.maxBase < env.threshold && !hasPositiveWord(folded, positive)) {
+        return NONE;
+      }
       const out: Candidate[] = [];
       // One compiled regex per detector: detection is synchronous, so lastIndex cannot be shared.
       const re = spec.re;
@@ -248,6 +262,7 @@ const cnId15 = regexDetector({
   type: 'CN_ID',
   priority: 89,
   quick: (_t, s) => s.digits >= 15,
+  maxBase: 0.25,
   re: /(?<![0-9])\d{15}(?![0-9])/g,
   validate: (m, _f, env) => (validCnId15(m[0], env.now) ? { score: 0.25, key: m[0] } : null),
 });
@@ -257,6 +272,7 @@ const foreignPr15 = regexDetector({
   type: 'CN_ID',
   priority: 89,
   quick: (_t, s) => s.digits >= 12,
+  maxBase: 0.25,
   re: /(?<![A-Z0-9])[A-Z]{3}\d{12}(?![0-9])/g,
   validate: (m) => ({ score: 0.25, key: m[0] }),
 });
@@ -320,7 +336,7 @@ const bankCard = regexDetector({
 
 const iban = regexDetector({
   type: 'IBAN',
-  quick: (_t, s) => s.digits >= 4,
+  quick: (_t, s) => s.digits >= 8 && s.upper >= 2,
   priority: 82,
   re: /(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Z0-9])/g,
   validate: (m) => {
@@ -508,6 +524,7 @@ const ssn = regexDetector({
 const ssnBare = regexDetector({
   type: 'US_SSN',
   priority: 59,
+  maxBase: 0.2,
   quick: (_t, s) => s.digits >= 9,
   re: /(?<![0-9])\d{9}(?![0-9])/g,
   validate: (m) => (ssnValid(m[0]) ? { score: 0.2, key: m[0] } : null),
@@ -515,6 +532,7 @@ const ssnBare = regexDetector({
 
 const passport = regexDetector({
   type: 'PASSPORT',
+  maxBase: 0.2,
   quick: (_t, s) => s.digits >= 7,
   priority: 50,
   re: /(?<![A-Z0-9])(?:E[A-HJ-NP-Z]\d{7}|[EGK]\d{8}|(?:PE|SE|DE|MA)\d{7}|[PS]\.\d{7}|S\d{8}|1[45]\d{7})(?![A-Z0-9])/g,

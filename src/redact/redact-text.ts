@@ -86,16 +86,17 @@ export function redactText(text: string, options: RedactOptions = {}): RedactRes
   let out = '';
   let pos = 0;
   let li = 0;
-  const emitLiteralsBefore = (limit: number) => {
+  for (let k = 0; k <= candidates.length; k++) {
+    const c = candidates[k];
+    const limit = c === undefined ? Number.POSITIVE_INFINITY : c.start;
+    // Literal placeholders before this finding: escaped behind their own placeholder.
     while (li < literals.length && (literals[li] as { start: number }).start < limit) {
       const l = literals[li++] as { start: number; end: number };
-      const value = text.slice(l.start, l.end);
-      out += text.slice(pos, l.start) + vault.placeholderFor(ESCAPED_PLACEHOLDER_TYPE, value, value);
+      const literal = text.slice(l.start, l.end);
+      out += text.slice(pos, l.start) + vault.placeholderFor(ESCAPED_PLACEHOLDER_TYPE, literal, literal);
       pos = l.end;
     }
-  };
-  for (const c of candidates) {
-    emitLiteralsBefore(c.start);
+    if (c === undefined) break;
     const action = actionFor(c.type, options);
     counts[c.type] = (counts[c.type] ?? 0) + 1;
     const value = text.slice(c.start, c.end);
@@ -111,7 +112,6 @@ export function redactText(text: string, options: RedactOptions = {}): RedactRes
     }
     findings.push(finding);
   }
-  emitLiteralsBefore(Number.POSITIVE_INFINITY);
   out += text.slice(pos);
   return { text: out, findings, counts };
 }
