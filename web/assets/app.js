@@ -460,8 +460,7 @@ function updateMessageActions() {
     if (view.role === 'assistant') lastAssistant = view;
   }
   for (const view of state.views) {
-    const copy = actionButton('copy-message', t('copy'));
-    view.actions.append(copy);
+    if (view !== state.streaming?.view) view.actions.append(actionButton('copy-message', t('copy')));
   }
   if (busy) return;
   if (lastUser) lastUser.actions.append(actionButton('edit', t('edit')));
@@ -691,11 +690,20 @@ async function streamReply(path, body) {
   return { done, aborted, failure };
 }
 
+/** A conversation title from its first question: one line, cut at a word, at most 60 characters. */
+function titleFrom(text) {
+  const line = text.replace(/\s+/g, ' ').trim();
+  if (line.length <= 60) return line;
+  const cut = line.slice(0, 59);
+  const space = cut.lastIndexOf(' ');
+  return `${space > 30 ? cut.slice(0, space) : cut}…`;
+}
+
 async function sendMessage(text) {
   hideBanner();
   const model = dom.modelSelect.value || undefined;
   if (!state.currentId) {
-    const title = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+    const title = titleFrom(text);
     let conv;
     try {
       conv = await sendJson('POST', '/api/conversations', model ? { title, model } : { title });
