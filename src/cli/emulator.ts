@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { loadSettings } from '../config/index.js';
 import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '../emulator/index.js';
 import { UsageError } from '../errors/index.js';
+import { modelsFromConfig } from '../tokens/index.js';
 import type { RegisterCommand } from './commands.js';
 import { type CliIo, detectLang, type Lang, t } from './io.js';
 
@@ -18,6 +20,7 @@ interface EmulatorFlags {
   chunkDelay?: string;
   strict?: boolean;
   acceptUnknownModels?: boolean;
+  config?: string;
 }
 
 /** `steadychat emulator`: the offline OpenAI stand-in, until Ctrl+C / SIGTERM. */
@@ -38,9 +41,19 @@ export const registerEmulatorCommand: RegisterCommand = (program, io) => {
     .option('--chunk-delay <ms>', 'delay between streamed chunks', '0')
     .option('--strict', 'reject unknown request fields like the real API does for typos')
     .option('--accept-unknown-models', 'serve any model name instead of answering 404')
+    .option('--config <file>', 'config file whose "models" section extends the model table')
     .action(async (flags: EmulatorFlags, command: Command) => {
       const lang = detectLang(io.env, command.parent?.opts<{ lang?: string }>().lang);
-      await runEmulator(toOptions(flags, lang), io, lang, waitForSignal());
+      const options = toOptions(flags, lang);
+      // Only the config file's "models" section matters here; a broken config still fails loudly.
+      const settings = loadSettings({
+        env: io.env,
+        cwd: io.cwd,
+        ...(flags.config === undefined ? {} : { configFile: flags.config }),
+      });
+      const models = modelsFromConfig(settings.file.models);
+      if (models.length > 0) options.models = models;
+      await runEmulator(options, io, lang, waitForSignal());
     });
 };
 

@@ -1,6 +1,7 @@
 export type { EncodingName, ModelInfo, ModelMatch, ResolvedModel } from './model-info.js';
 export { BUILTIN_MODELS, FALLBACK_MODEL } from './model-info.js';
 export { defaultModelTable, getModelInfo, ModelTable, registerModels } from './model-table.js';
+export { ModelConfigError, modelsFromConfig } from './models-from-config.js';
 export { splitLongRuns } from './split-long-runs.js';
 export type {
   ChatTokenInput,

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runEmulator } from '../../src/cli/emulator.js';
@@ -51,6 +53,46 @@ describe('steadychat emulator', () => {
     const { io, err } = fakeIo();
     expect(await main(['--lang', 'zh', 'emulator', '--rpm', '0'], io)).toBe(2);
     expect(err()).toContain('必须是');
+  });
+
+  it('serves the models of the config file and still exits 0 on SIGTERM', async () => {
+    if (!existsSync('dist/cli/main.js')) {
+      if (process.env.CI) throw new Error('dist/ is missing: run npm run build first');
+      console.warn('skipped: dist/ not built (npm test builds it)');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'steadychat-emulator-'));
+    try {
+      writeFileSync(
+        join(dir, 'steadychat.config.json'),
+        JSON.stringify({ models: { 'house-model': { like: 'gpt-4o-mini', contextWindow: 32_000 } } }),
+      );
+      const child = spawn(process.execPath, [resolve('bin/steadychat.js'), 'emulator', '--port', '0'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stderr.on('data', (c) => {
+        err += String(c);
+      });
+      const url = await new Promise<string>((resolveUrl, reject) => {
+        child.stdout.on('data', (c) => {
+          out += String(c);
+          const match = /listening on (http:\/\/\S+\/v1)/.exec(out);
+          if (match?.[1]) resolveUrl(match[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}${err}`)));
+      });
+      const res = await fetch(`${url}/models/house-model`, { headers: { authorization: 'Bearer sk-x' } });
+      expect(res.status).toBe(200);
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the real binary starts, answers and exits 0 on SIGTERM', async () => {
