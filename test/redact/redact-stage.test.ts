@@ -250,4 +250,37 @@ describe('redaction stage', () => {
     });
     expect(seen[0]?.messages[0]?.content).toBe('手机13800138000');
   });
+
+  it('restores several choices independently and releases held text before a stream error', async () => {
+    const base = { id: 's', object: 'chat.completion.chunk' as const, created: 0, model: 'm' };
+    const terminal = async (): Promise<ChatResponse> => {
+      async function* gen(): AsyncGenerator<ChatCompletionChunk> {
+        const pieces: [number, string][] = [
+          [0, 'A:[CN_PH'],
+          [1, 'B:[EMA'],
+          [0, 'ONE_1]!'],
+          [1, 'IL_1] '],
+          [0, ' then [CN_'],
+        ];
+        for (const [index, content] of pieces) {
+          yield { ...base, choices: [{ index, delta: { content }, logprobs: null, finish_reason: null }] };
+        }
+        throw new Error('connection reset');
+      }
+      return { type: 'stream', stream: gen(), meta };
+    };
+    const run = compose([createRedactStage()], terminal);
+    const res = await run(
+      call({ model: 'm', messages: [{ role: 'user', content: '手机13800138000 邮箱 a@b.com' }] }),
+    );
+    if (res.type !== 'stream') throw new Error('expected a stream');
+    const text = ['', ''];
+    const error = await (async () => {
+      for await (const chunk of res.stream) {
+        for (const ch of chunk.choices) text[ch.index] += ch.delta.content ?? '';
+      }
+    })().catch((e: unknown) => e);
+    expect((error as Error).message).toBe('connection reset');
+    expect(text).toEqual(['A:13800138000! then [CN_', 'B:a@b.com ']);
+  });
 });
