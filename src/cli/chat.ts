@@ -463,7 +463,11 @@ class Repl {
       ],
       ['/exit, 退出', 'leave (also Ctrl+D)', '退出（也可按 Ctrl+D）'],
     ];
-    return rows.map(([cmd, en, zh]) => `  ${cmd.padEnd(14)} ${t(this.lang, en, zh)}`).join('\n');
+    // Pad by display width: a CJK character takes two columns.
+    const width = (text: string) => [...text].reduce((w, c) => w + (/[\u1100-\uffdc]/.test(c) ? 2 : 1), 0);
+    return rows
+      .map(([cmd, en, zh]) => `  ${cmd}${' '.repeat(Math.max(1, 15 - width(cmd)))}${t(this.lang, en, zh)}`)
+      .join('\n');
   }
 
   #dim(text: string): string {
