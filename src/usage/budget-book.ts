@@ -321,8 +321,8 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
       cost: input.cost,
     };
     if (items.length === 0) return reservation;
-    // One global lock order (by counter key) so concurrent transactions never deadlock.
-    items.sort((a, b) => counterKey(a).localeCompare(counterKey(b)));
+    // One lock order for every transaction (see lockOrder), so concurrent ones never deadlock.
+    items.sort(lockOrder);
     const id = randomUUID();
     await ensureCounters(store.db, items);
     await writeTransaction(store, async (db) => {
@@ -684,6 +684,16 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     }
     throw error;
   }
+}
+
+const SCOPE_RANK: Record<BudgetScope, number> = { conversation: 0, user: 1, key: 2, global: 3 };
+
+/**
+ * The one order every transaction locks counters in (no deadlocks). The most shared counters come
+ * last, so they are held for the shortest time: the global row only from its UPDATE to the commit.
+ */
+function lockOrder(a: ReservationItem, b: ReservationItem): number {
+  return SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] || counterKey(a).localeCompare(counterKey(b));
 }
 
 function counterKey(item: ReservationItem): string {

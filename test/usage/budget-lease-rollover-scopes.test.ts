@@ -195,7 +195,7 @@ describe.each(dialects)('budget bookkeeping on %s', (kind) => {
         cost: { amount: 0, currency: 'USD' },
       }),
     ).rejects.toMatchObject({
-      details: { scope: 'global', used: 5900 },
+      details: { scope: 'user', used: 900 },
     });
     await book.reserve({
       scopes: { userId: 'bob' },
