@@ -3,6 +3,7 @@ import { maskUrl } from '../config/index.js';
 import type { ChatCall, ChatResponse, Next, ResponseMeta } from '../pipeline/index.js';
 import { AttemptClock, DEFAULT_TIMEOUTS, type Timeouts } from './attempt-clock.js';
 import { CompletionAccumulator } from './completion-accumulator.js';
+import { completionToChunks } from './completion-to-chunks.js';
 import { createDispatcher, type ProxySettings, proxyFor } from './create-dispatcher.js';
 import { errorFromResponse, errorFromStreamFrame } from './error-from-response.js';
 import { estimateUsage } from './estimate-usage.js';
@@ -170,25 +171,49 @@ export class Upstream {
     if (!stream) {
       const text = await this.#readText(response, clock);
       clock.dispose();
-      let completion: ChatCompletion;
-      try {
-        completion = JSON.parse(text) as ChatCompletion;
-      } catch (error) {
-        throw new ServerError({
-          status: response.status,
-          headers: meta.headers,
-          requestId: meta.upstreamRequestId,
-          upstreamMessage: 'the response was not valid JSON',
-          cause: error,
-        });
-      }
-      if (completion && typeof completion === 'object' && 'error' in completion && completion.error) {
-        throw errorFromStreamFrame(text, meta.headers, this.#secrets);
-      }
+      const completion = this.#parseCompletion(text, meta);
       if (completion.usage) meta.usage = completion.usage;
       return { type: 'completion', completion, meta };
     }
+    if (/application\/json/i.test(meta.headers['content-type'] ?? '')) {
+      // Some providers ignore `stream: true` and answer with one JSON completion: replay it as chunks.
+      const text = await this.#readText(response, clock);
+      clock.dispose();
+      const completion = this.#parseCompletion(text, meta);
+      if (completion.usage) {
+        meta.usage = completion.usage;
+        meta.usageEstimated = false;
+      }
+      return { type: 'stream', stream: replay(completionToChunks(completion)), meta };
+    }
     return { type: 'stream', stream: this.#chunks(response, clock, request, meta), meta };
+  }
+
+  #parseCompletion(text: string, meta: UpstreamMeta): ChatCompletion {
+    let completion: ChatCompletion;
+    try {
+      completion = JSON.parse(text) as ChatCompletion;
+    } catch (error) {
+      throw new ServerError({
+        status: meta.status,
+        headers: meta.headers,
+        requestId: meta.upstreamRequestId,
+        upstreamMessage: 'the response was not valid JSON',
+        cause: error,
+      });
+    }
+    if (completion && typeof completion === 'object' && 'error' in completion && completion.error) {
+      throw errorFromStreamFrame(text, meta.headers, this.#secrets);
+    }
+    if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) {
+      throw new ServerError({
+        status: meta.status,
+        headers: meta.headers,
+        requestId: meta.upstreamRequestId,
+        upstreamMessage: 'the response is not a chat completion',
+      });
+    }
+    return completion;
   }
 
   #withUsage(request: ChatRequest, perCall: boolean | undefined): ChatRequest {
@@ -404,6 +429,10 @@ export class Upstream {
       meta.usageEstimated = true;
     }
   }
+}
+
+async function* replay(chunks: ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+  yield* chunks;
 }
 
 function ok(response: WireResponse): boolean {

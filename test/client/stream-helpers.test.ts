@@ -171,6 +171,19 @@ describe('stream helpers', () => {
     expect(final.choices[0]?.message.content).toBe('done');
   });
 
+  it('replays a JSON answer to a stream request (providers that ignore stream: true) as chunks', async () => {
+    const { client } = await setup([json(200, completion('whole answer'))]);
+    const stream = await client.chat({ ...ask, stream: true });
+    const contents: (string | null | undefined)[] = [];
+    for await (const c of stream) contents.push(c.choices[0]?.delta.content);
+    expect(contents).toEqual(['whole answer', undefined, undefined]);
+    const final = await stream.finalCompletion();
+    expect(final.choices[0]?.message.content).toBe('whole answer');
+    expect(final.choices[0]?.finish_reason).toBe('stop');
+    expect(final.usage?.total_tokens).toBe(7);
+    expect(final.usageEstimated).toBe(false);
+  });
+
   it('gives a Web ReadableStream of the chunks', async () => {
     const { client } = await setup([sse([chunk('a'), chunk('b'), finishChunk(), 'data: [DONE]\n\n'])]);
     const stream = await client.chat({ ...ask, stream: true });
