@@ -114,6 +114,13 @@ describe.skipIf(!run)('web chat page: conversation list, usage chart, languages,
       await page.waitForSelector('body[data-ready="true"]');
       expect(await page.locator('html').getAttribute('lang')).toBe('en');
       expect(await page.locator('#send').textContent()).toBe('Send');
+      // Every interface string exists in both languages.
+      await page.evaluate("import('/assets/i18n.js').then((m) => { window.__i18n = m.STRINGS_FOR_TESTS; })");
+      const keys = await page.evaluate(() => {
+        const strings = (window as unknown as { __i18n: Record<string, Record<string, string>> }).__i18n;
+        return { en: Object.keys(strings.en ?? {}).sort(), zh: Object.keys(strings.zh ?? {}).sort() };
+      });
+      expect(keys.zh).toEqual(keys.en);
       expect(zh.errors).toEqual([]);
     } finally {
       await zh.close();
@@ -213,6 +220,32 @@ describe.skipIf(!run)('web chat page: conversation list, usage chart, languages,
     } finally {
       await session.close();
       await small.close();
+    }
+  });
+
+  it('shows an upstream stream cut mid-answer as an error, never as a finished answer', async () => {
+    const cut = await startStack({
+      shared: stack.emulator,
+      upstreamHeaders: { 'x-emulator-fault': 'drop-after=4' },
+    });
+    const session = await openBrowser('en-US');
+    try {
+      const { page } = session;
+      await openPage(page, cut.url);
+      const question = 'one two three four five six seven eight nine ten eleven twelve';
+      await send(page, question);
+      await answered(page);
+      await shot(page, '17-upstream-cut');
+      const answer = page.locator('.message-assistant').last();
+      expect(await answer.locator('.message-error').count()).toBe(1);
+      const partial = (await answer.locator('.message-body').textContent()) ?? '';
+      expect(partial.length).toBeLessThan(question.length);
+      expect(question.startsWith(partial)).toBe(true);
+      expect(await page.locator('#live').textContent()).not.toBe('Answer complete.');
+      expect(session.errors).toEqual([]);
+    } finally {
+      await session.close();
+      await cut.close();
     }
   });
 });

@@ -53,6 +53,8 @@ export async function startStack(
     shared?: EmulatorHandle;
     /** Names of gateway keys created before the gateway starts (then it is not in open mode). */
     keys?: string[];
+    /** Headers the gateway adds to every upstream request (e.g. `x-emulator-fault`). */
+    upstreamHeaders?: Record<string, string>;
   } = {},
 ): Promise<Stack> {
   const emulator =
@@ -78,7 +80,14 @@ export async function startStack(
     host: '127.0.0.1',
     keepAliveMs: 0,
     shutdownGraceMs: 200,
-    upstreams: [{ name: 'emulator', baseUrl: emulator.url, apiKeys: ['sk-emulator-e2e-0000'] }],
+    upstreams: [
+      {
+        name: 'emulator',
+        baseUrl: emulator.url,
+        apiKeys: ['sk-emulator-e2e-0000'],
+        ...(options.upstreamHeaders ? { headers: options.upstreamHeaders } : {}),
+      },
+    ],
     ...(options.memory ? { memory: options.memory } : {}),
   });
   return {

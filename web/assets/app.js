@@ -679,9 +679,8 @@ async function streamReply(path, body) {
     renderMeta(view);
   } else {
     view.interrupted = Boolean(view.text);
-    if (failure instanceof ApiError && failure.status > 0) view.error = describeError(failure);
-    else if (failure && !view.text) view.error = describeError(failure);
-    else view.error = t('streamCut', { message: failure ? describeError(failure) : '—' });
+    // The gateway's error frame says what happened; a stream that just stops is a cut too.
+    view.error = failure ? describeError(failure) : t('streamCut');
     renderMeta(view);
     if (failure instanceof ApiError && failure.status === 401) openSettings();
   }

@@ -74,7 +74,8 @@ const STRINGS = {
     costAxis: 'cost',
     loading: 'Loading…',
     networkError: 'Cannot reach the gateway: {message}',
-    streamCut: 'The answer was cut off: {message}',
+    streamCut:
+      'The answer was cut off: the stream ended before the answer was complete. Ask again or Regenerate.',
     conversationGone: 'This conversation no longer exists.',
     answerDone: 'Answer complete.',
     notFound: 'Not found.',
@@ -154,7 +155,7 @@ const STRINGS = {
     costAxis: '费用',
     loading: '加载中…',
     networkError: '无法连接网关：{message}',
-    streamCut: '回答被中断：{message}',
+    streamCut: '回答被中断：数据流在回答完成前就结束了。请重新提问或点击“重新生成”。',
     conversationGone: '该对话已不存在。',
     answerDone: '回答完成。',
     notFound: '未找到。',
