@@ -35,7 +35,12 @@ export interface TextStats {
   digits: number;
   /** Number of ASCII upper-case letters. */
   upper: number;
+  /** Whether any secret detector could match (one scan instead of one per detector). */
+  maySecret: boolean;
 }
+
+const SECRET_HINT =
+  /sk-|A(?:KIA|SIA|BIA|CCA|3T)|aws|gh[pousr]_|github_pat_|eyJ|PRIVATE KEY|pass|pwd|secret|api_?key|token|密码|口令/i;
 
 export function textStats(folded: string): TextStats {
   let digits = 0;
@@ -45,7 +50,7 @@ export function textStats(folded: string): TextStats {
     if (c >= 48 && c <= 57) digits++;
     else if (c >= 65 && c <= 90) upper++;
   }
-  return { digits, upper };
+  return { digits, upper, maySecret: SECRET_HINT.test(folded) };
 }
 
 /** One kind of finding: candidates on the width-folded text, validated and given a base score. */
@@ -135,7 +140,7 @@ function base64UrlJson(part: string): unknown {
 
 const openAi = regexDetector({
   type: 'SECRET_OPENAI',
-  quick: (t) => t.includes('sk-'),
+  quick: (t, s) => s.maySecret && t.includes('sk-'),
   priority: 100,
   negatives: false,
   re: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g,
@@ -146,7 +151,7 @@ const awsKeyId = regexDetector({
   type: 'SECRET_AWS',
   priority: 100,
   negatives: false,
-  quick: (t) => /A(?:KIA|SIA|BIA|CCA|3T)/.test(t),
+  quick: (t, s) => s.maySecret && /A(?:KIA|SIA|BIA|CCA|3T)/.test(t),
   re: /(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g,
   validate: (m) => ({ score: 0.9, key: m[0] }),
 });
@@ -155,7 +160,7 @@ const awsSecret = regexDetector({
   type: 'SECRET_AWS',
   priority: 100,
   negatives: false,
-  quick: (t) => /aws/i.test(t),
+  quick: (t, s) => s.maySecret && /aws/i.test(t),
   re: /aws_?secret_?access_?key["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/dgi,
   validate: (m) => {
     const span = groupSpan(m, 1);
@@ -165,7 +170,7 @@ const awsSecret = regexDetector({
 
 const github = regexDetector({
   type: 'SECRET_GITHUB',
-  quick: (t) => t.includes('gh') || t.includes('github_pat_'),
+  quick: (t, s) => s.maySecret && (t.includes('gh') || t.includes('github_pat_')),
   priority: 100,
   negatives: false,
   re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g,
@@ -174,7 +179,7 @@ const github = regexDetector({
 
 const jwt = regexDetector({
   type: 'SECRET_JWT',
-  quick: (t) => t.includes('eyJ'),
+  quick: (t, s) => s.maySecret && t.includes('eyJ'),
   priority: 100,
   negatives: false,
   re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
@@ -189,7 +194,7 @@ const password = regexDetector({
   type: 'SECRET_PASSWORD',
   priority: 99,
   negatives: false,
-  quick: (t) => /pass|pwd|secret|api_?key|token|密码|口令/i.test(t),
+  quick: (t, s) => s.maySecret && /pass|pwd|secret|api_?key|token|密码|口令/i.test(t),
   re: /(?:(?<![A-Za-z0-9_])(?:password|passwd|passphrase|pwd|client_secret|secret_key|api_key|apikey|access_token|auth_token)["']?\s{0,3}[:=]\s{0,3}["']?|(?:密码|口令)\s{0,2}(?:(?:是|为)\s{0,2}:?|[:=])\s{0,2}["']?)([^\s"'<>,;。；、)]{3,128})/dgi,
   validate: (m) => {
     const span = groupSpan(m, 1);
@@ -211,8 +216,8 @@ const privateKey: Detector = {
   priority: 100,
   positive: [],
   negatives: false,
-  find(folded) {
-    if (!folded.includes('PRIVATE KEY')) return NONE;
+  find(folded, env) {
+    if (!env.stats.maySecret || !folded.includes('PRIVATE KEY')) return NONE;
     const out: Candidate[] = [];
     const begin = new RegExp(BEGIN_KEY.source, 'g');
     const end = new RegExp(END_KEY.source, 'g');
