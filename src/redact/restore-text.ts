@@ -38,7 +38,7 @@ const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
 /**
  * Restore placeholders in a streamed answer chunk by chunk. It holds back only a tail that could
- * still grow into a placeholder (at most about 240 characters, usually none) and never splits a
+ * still grow into a placeholder (at most about 200 characters, usually none) and never splits a
  * surrogate pair, so the concatenated output is identical whatever the chunk boundaries.
  */
 export function createRestorer(vault: Vault, options: RestoreOptions = {}): Restorer {
