@@ -5,6 +5,8 @@ import { UsageError } from '../errors/index.js';
 import { StreamInterruptedError, UpstreamError } from '../openai/index.js';
 import type { ChatMessage } from '../openai/wire-types.js';
 import type { AttemptEvent } from '../pipeline/index.js';
+import { openStore } from '../store/index.js';
+import { createUsageServices, type UsageServices } from '../usage/index.js';
 import type { RegisterCommand } from './commands.js';
 import { collect, extraHeaders } from './extra-headers.js';
 import { type CliIo, detectLang, type Lang, t } from './io.js';
@@ -73,8 +75,25 @@ async function runAsk(
   const messages: ChatMessage[] = [];
   if (flags.system) messages.push({ role: 'system', content: flags.system });
   messages.push({ role: 'user', content: question });
+  // Budgets, rate limits and the usage ledger apply to `ask` like to any other call.
+  const store = await openStore({
+    home: settings.home,
+    ...(settings.databaseUrl === undefined ? {} : { url: settings.databaseUrl }),
+  });
+  let usage: UsageServices;
+  try {
+    usage = createUsageServices({
+      store,
+      file: settings.file,
+      ...(settings.redisUrl === undefined ? {} : { redisUrl: settings.redisUrl }),
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const client = createClient({
     settings,
+    stages: usage.stages,
     headers: extraHeaders(io.env, flags.header),
     onAttempt: (event) => reportRetry(event, io, lang),
   });
@@ -117,6 +136,8 @@ async function runAsk(
   } finally {
     process.removeListener('SIGINT', onSigint);
     await client.close();
+    await usage.close().catch(() => undefined);
+    await store.close();
   }
 }
 

@@ -64,6 +64,9 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     typeof options.redis === 'string'
       ? new Redis(options.redis, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true })
       : options.redis;
+  // Connection errors surface as the failed command's rejection (fail closed); without a listener
+  // ioredis would also print each one.
+  if (owned) redis.on('error', () => {});
   const prefix = options.prefix ?? 'steadychat:rl:';
   return {
     async take(caller, cost, limits) {

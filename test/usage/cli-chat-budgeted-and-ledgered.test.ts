@@ -61,6 +61,16 @@ describe('chat goes through the budget and the ledger', () => {
     expect(emulator.journal.requests('/v1/chat/completions').length).toBe(before);
   });
 
+  it('ask is budgeted and ledgered too', async () => {
+    const ok = await run(['ask', '--no-stream', '--model', 'gpt-4o', '--max-tokens', '50', 'Hi?']);
+    expect(ok.code).toBe(0);
+    const usage = JSON.parse((await run(['usage', '--by', 'model', '--json'])).out);
+    expect(usage.groups).toContainEqual(expect.objectContaining({ group: 'gpt-4o', attempts: 1 }));
+    const refused = await run(['ask', '--no-stream', '--model', 'gpt-4o', 'Hi again?']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('Budget exceeded');
+  });
+
   it('words the budget left after a turn', () => {
     const text = budgetLeftText(
       {
