@@ -1,5 +1,6 @@
 import type { ChatCompletion, Usage } from '../openai/wire-types.js';
-import type { GeneratedChoice } from './generate-reply.js';
+import { type GeneratedChoice, LOREM_WORDS } from './generate-reply.js';
+import { hashString } from './prng.js';
 
 export interface ResponseMeta {
   id: string;
@@ -7,6 +8,32 @@ export interface ResponseMeta {
   model: string;
   systemFingerprint: string;
   promptTokens: number;
+  /** Number of `top_logprobs` when `logprobs: true` was asked; undefined otherwise. */
+  topLogprobs?: number;
+}
+
+interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: { token: string; logprob: number; bytes: number[] }[];
+}
+
+/** A deterministic, plausible log-probability entry for one emitted token. */
+function tokenLogprob(token: string, position: number, top: number): TokenLogprob {
+  const logprob = -Math.round((hashString(token, position) % 200_000) / 10) / 10_000;
+  const entry = { token, logprob, bytes: [...Buffer.from(token, 'utf8')] };
+  const alternatives = [entry];
+  for (let i = 1; i < top; i++) {
+    const other = LOREM_WORDS[(hashString(token, position + i) + i) % LOREM_WORDS.length] ?? ' the';
+    alternatives.push({ token: other, logprob: logprob - i * 1.5, bytes: [...Buffer.from(other, 'utf8')] });
+  }
+  return { ...entry, top_logprobs: top > 0 ? alternatives.slice(0, top) : [] };
+}
+
+function contentLogprobs(choice: GeneratedChoice, top: number | undefined): unknown {
+  if (top === undefined || choice.content === null) return null;
+  return { content: choice.fragments.map((fragment, i) => tokenLogprob(fragment, i, top)), refusal: null };
 }
 
 export function buildUsage(promptTokens: number, choices: readonly GeneratedChoice[]): Usage {
@@ -49,7 +76,12 @@ export function buildCompletion(meta: ResponseMeta, choices: readonly GeneratedC
         refusal: choice.refusal,
         annotations: [],
       };
-      return { index, message, logprobs: null, finish_reason: choice.finishReason };
+      return {
+        index,
+        message,
+        logprobs: contentLogprobs(choice, meta.topLogprobs),
+        finish_reason: choice.finishReason,
+      };
     }),
     usage: buildUsage(meta.promptTokens, choices),
     service_tier: 'default',
@@ -69,12 +101,20 @@ export function buildStreamFrames(
 ): string[] {
   const prefix = `data: {"id":"${meta.id}","object":"chat.completion.chunk","created":${meta.created},"model":${JSON.stringify(meta.model)},"service_tier":"default","system_fingerprint":"${meta.systemFingerprint}","choices":[`;
   const suffix = includeUsage ? '],"usage":null}\n\n' : ']}\n\n';
-  const perChoice = choices.map((choice, index) =>
-    choiceDeltas(choice).map(
-      ([delta, finish]) =>
-        `${prefix}{"index":${index},"delta":${delta},"logprobs":null,"finish_reason":${finish === null ? 'null' : `"${finish}"`}}${suffix}`,
-    ),
-  );
+  const top = meta.topLogprobs;
+  const perChoice = choices.map((choice, index) => {
+    const withLogprobs = top !== undefined && choice.content !== null;
+    return choiceDeltas(choice).map(([delta, finish], step) => {
+      let logprobs = 'null';
+      if (withLogprobs && finish === null) {
+        // The role chunk carries an empty list; each content chunk its own token.
+        const fragment = step === 0 ? undefined : choice.fragments[step - 1];
+        const content = fragment === undefined ? [] : [tokenLogprob(fragment, step - 1, top)];
+        logprobs = JSON.stringify({ content, refusal: null });
+      }
+      return `${prefix}{"index":${index},"delta":${delta},"logprobs":${logprobs},"finish_reason":${finish === null ? 'null' : `"${finish}"`}}${suffix}`;
+    });
+  });
   const frames: string[] = [];
   const longest = Math.max(0, ...perChoice.map((list) => list.length));
   for (let step = 0; step < longest; step++) {

@@ -234,6 +234,9 @@ class Emulator {
       systemFingerprint: systemFingerprint(),
       promptTokens,
     };
+    if (request.logprobs === true) {
+      meta.topLogprobs = typeof request.top_logprobs === 'number' ? request.top_logprobs : 0;
+    }
     const responseHeaders = { ...headers(), ...rateHeaders };
     if (request.stream === true) {
       const includeUsage = request.stream_options?.include_usage === true;
