@@ -187,4 +187,16 @@ describe.each(dialects)('conversations with memory on %s (against the emulator)'
       await other.close();
     }
   });
+
+  it('refuses to replace an answer that another writer has moved past, saving nothing', async () => {
+    const chat = await h.conversations().create();
+    await chat.send('one');
+    const slow = await h
+      .conversations({ chat: clientFor(h.emulator, { 'x-emulator-fault': 'delay=300' }) })
+      .open(chat.id);
+    const retry = slow.regenerate();
+    await chat.send('two');
+    await expect(retry).rejects.toMatchObject({ code: 'conversation_busy' });
+    expect((await chat.messages()).map((m) => m.message.content)).toEqual(['one', 'one', 'two', 'two']);
+  });
 });
