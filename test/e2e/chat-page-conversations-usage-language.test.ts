@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   answered,
@@ -63,6 +64,15 @@ describe.skipIf(!run)('web chat page: conversation list, usage chart, languages,
     await shot(page, '10-search-renamed');
     await page.fill('#search', '');
     await expect.poll(titles).toHaveLength(2);
+
+    await banana.hover();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      banana.locator('.conversation-export').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/\.md$/);
+    const exported = await readFile((await download.path())!, 'utf8');
+    expect(exported).toContain('beta bananas are sweet');
 
     await banana.hover();
     await banana.locator('.conversation-delete').click(); // the confirm dialog is accepted

@@ -24,6 +24,12 @@ describe.skipIf(!run)('web chat page: streaming, stop, history, inert model outp
     browser = await openBrowser('en-US');
   });
 
+  /** A new, empty chat (each test can also run alone). */
+  async function newChat() {
+    if (!browser.page.url().startsWith(stack.url)) await openPage(browser.page, stack.url);
+    await browser.page.click('#new-chat');
+  }
+
   afterAll(async () => {
     await browser?.close();
     await stack?.close();
@@ -83,7 +89,7 @@ describe.skipIf(!run)('web chat page: streaming, stop, history, inert model outp
 
   it('stops mid-answer: the partial answer stays, marked interrupted, also after a reload', async () => {
     const { page } = browser;
-    await page.click('#new-chat');
+    await newChat();
     const words = Array.from({ length: 150 }, (_, k) => `word${k}`).join(' ');
     await send(page, words);
     await page.waitForFunction(() => {
@@ -119,7 +125,7 @@ describe.skipIf(!run)('web chat page: streaming, stop, history, inert model outp
 
   it('renders <script>, <img onerror> and javascript: links from the model as inert text', async () => {
     const { page } = browser;
-    await page.click('#new-chat');
+    await newChat();
     const hostile =
       'Look: <script>window.__pwned = 1</script> and <img src=x onerror="window.__pwned = 2"> and ' +
       '[click me](javascript:window.__pwned=3) <b onmouseover="window.__pwned=4">bold?</b>';
@@ -141,7 +147,7 @@ describe.skipIf(!run)('web chat page: streaming, stop, history, inert model outp
 
   it('renders Markdown with a code block whose copy button copies the code', async () => {
     const { page } = browser;
-    await page.click('#new-chat');
+    await newChat();
     const markdown = [
       '## Plan',
       '',
@@ -172,11 +178,14 @@ describe.skipIf(!run)('web chat page: streaming, stop, history, inert model outp
       'const answer = 42;\nconsole.log(answer);',
     );
     await shot(page, '08-markdown');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, '08-markdown-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('regenerates the last answer and edits-and-resends the last question', async () => {
     const { page } = browser;
-    await page.click('#new-chat');
+    await newChat();
     await send(page, 'first question');
     await answered(page);
     await send(page, 'second question');
