@@ -393,7 +393,7 @@ function renderMeta(view, extra) {
   view.meta.replaceChildren();
   const parts = [];
   const msg = view.msg;
-  const usage = extra?.usage;
+  const usage = extra?.usage ?? msg?.usage ?? null;
   const tokens = usage?.completion_tokens ?? msg?.tokens;
   if (typeof tokens === 'number') {
     const span = document.createElement('span');
