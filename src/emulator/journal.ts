@@ -32,18 +32,32 @@ export interface EmulatorJournal {
 
 const SECRET_HEADERS = new Set(['authorization', 'api-key', 'x-api-key', 'proxy-authorization']);
 
+/** Bodies kept in the journal, in bytes, before the oldest entries are dropped. */
+const JOURNAL_BODY_BYTES = 64 * 1024 * 1024;
+
 export class Journal implements EmulatorJournal {
   readonly #entries: JournalEntry[] = [];
+  readonly #sizes: number[] = [];
   readonly #limit: number;
+  #bytes = 0;
 
   constructor(limit: number) {
     this.#limit = Math.max(0, limit);
   }
 
-  add(entry: JournalEntry): JournalEntry {
+  /** Records an entry; the oldest go when there are more than `limit` or their bodies pass 64 MiB. */
+  add(bodyBytes: number, entry: JournalEntry): JournalEntry {
     if (this.#limit === 0) return entry;
     this.#entries.push(entry);
-    if (this.#entries.length > this.#limit) this.#entries.splice(0, this.#entries.length - this.#limit);
+    this.#sizes.push(bodyBytes);
+    this.#bytes += bodyBytes;
+    while (
+      this.#entries.length > this.#limit ||
+      (this.#bytes > JOURNAL_BODY_BYTES && this.#entries.length > 1)
+    ) {
+      this.#entries.shift();
+      this.#bytes -= this.#sizes.shift() ?? 0;
+    }
     return entry;
   }
 
@@ -58,6 +72,8 @@ export class Journal implements EmulatorJournal {
   clear(): number {
     const count = this.#entries.length;
     this.#entries.length = 0;
+    this.#sizes.length = 0;
+    this.#bytes = 0;
     return count;
   }
 }

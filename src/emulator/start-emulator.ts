@@ -118,7 +118,7 @@ class Emulator {
 
     const parsed = parseJson(raw);
     const faultHeader = header(req, 'x-emulator-fault');
-    const entry = this.journal.add({
+    const entry = this.journal.add(raw === null || raw === 'too-large' ? 0 : raw.length, {
       requestId,
       time: new Date(started).toISOString(),
       method,
@@ -205,8 +205,11 @@ class Emulator {
 
     const mode = replyMode(header(req, 'x-emulator-reply')) ?? this.#config.reply;
     const tokensHeader = Number(header(req, 'x-emulator-reply-tokens'));
-    const replyTokens =
-      Number.isInteger(tokensHeader) && tokensHeader >= 0 ? tokensHeader : this.#config.replyTokens;
+    // A model never writes more than its output limit, whatever the header asks.
+    const replyTokens = Math.min(
+      model.maxOutputTokens,
+      Number.isInteger(tokensHeader) && tokensHeader >= 0 ? tokensHeader : this.#config.replyTokens,
+    );
     const forcedToolNames = (header(req, 'x-emulator-tool-call') ?? '')
       .split(',')
       .map((name) => name.trim())
