@@ -254,6 +254,7 @@ export {
   periodBounds,
   type RateDecision,
   type RateLimiter,
+  RateLimitStoreError,
   type RateLimits,
   type RedisRateLimiterOptions,
   type Reservation,

@@ -53,6 +53,7 @@ export {
   type PriceTableOptions,
   type TokenCounts,
 } from './prices.js';
+export { RateLimitStoreError } from './rate-limit-store-error.js';
 export type { RateDecision, RateLimiter, RateLimits } from './rate-limiter.js';
 export { createRedisRateLimiter, type RedisRateLimiterOptions } from './redis-rate-limiter.js';
 export { createRunawayGuard, type RunawayGuard, type RunawayGuardOptions } from './runaway-guard.js';

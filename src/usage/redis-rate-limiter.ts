@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { RateLimitStoreError } from './rate-limit-store-error.js';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
 
 // Both buckets in one script so a call takes from both or from neither, with Redis's own clock so
@@ -68,20 +69,31 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   // ioredis would also print each one.
   if (owned) redis.on('error', () => {});
   const prefix = options.prefix ?? 'steadychat:rl:';
+  const location =
+    typeof options.redis === 'string' ? withoutPassword(options.redis) : 'the given Redis client';
+  const run = async <T>(command: () => Promise<T>): Promise<T> => {
+    try {
+      return await command();
+    } catch (error) {
+      throw new RateLimitStoreError(location, error);
+    }
+  };
   return {
     async take(caller, cost, limits) {
       const rpm = limits.requestsPerMinute ?? 0;
       const tpm = limits.tokensPerMinute ?? 0;
       if (!rpm && !tpm) return { ok: true };
-      const result = (await redis.eval(
-        TAKE,
-        2,
-        `${prefix}r:${caller}`,
-        `${prefix}t:${caller}`,
-        rpm,
-        cost.requests,
-        tpm,
-        cost.tokens,
+      const result = (await run(() =>
+        redis.eval(
+          TAKE,
+          2,
+          `${prefix}r:${caller}`,
+          `${prefix}t:${caller}`,
+          rpm,
+          cost.requests,
+          tpm,
+          cost.tokens,
+        ),
       )) as [number, number];
       const [which, retry] = result;
       if (which === 0) return { ok: true };
@@ -93,10 +105,20 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     },
     async giveBack(caller, tokens, limits) {
       if (!limits.tokensPerMinute || tokens <= 0) return;
-      await redis.eval(GIVE_BACK, 1, `${prefix}t:${caller}`, limits.tokensPerMinute, tokens);
+      await run(() => redis.eval(GIVE_BACK, 1, `${prefix}t:${caller}`, limits.tokensPerMinute!, tokens));
     },
     async close() {
       if (owned) await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the configured Redis URL';
+  }
 }

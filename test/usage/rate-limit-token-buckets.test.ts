@@ -6,6 +6,7 @@ import {
   createRedisRateLimiter,
   createRunawayGuard,
   type RateLimiter,
+  RateLimitStoreError,
   RunawayRequestError,
 } from '../../src/usage/index.js';
 
@@ -105,6 +106,19 @@ describe.skipIf(!hasRedis)('Redis token buckets shared by instances', () => {
       limit: 'tokens',
       retryAfterMs: null,
     });
+  });
+});
+
+describe('Redis unreachable', () => {
+  it('refuses the call with a typed error (fail closed), the URL password masked', async () => {
+    const limiter = createRedisRateLimiter({ redis: 'redis://user:secret@127.0.0.1:1' });
+    const error = await limiter
+      .take('a', { requests: 1, tokens: 1 }, { requestsPerMinute: 5 })
+      .catch((e) => e);
+    await limiter.close();
+    expect(error).toBeInstanceOf(RateLimitStoreError);
+    expect(error.code).toBe('rate_limit_store_unavailable');
+    expect(error.message).not.toContain('secret');
   });
 });
 
