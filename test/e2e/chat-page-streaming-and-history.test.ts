@@ -54,7 +54,8 @@ describe.skipIf(!run)('web chat page: streaming, stop, history, inert model outp
       });
     });
     const question =
-      'Steady streams arrive one piece at a time, and the page shows each piece as it comes in.';
+      'Steady streams arrive one piece at a time, and the page shows each piece as it comes in, ' +
+      'so a reader sees the answer grow word by word instead of waiting for the whole of it.';
     await send(page, question);
     await page.waitForSelector('.message-assistant.streaming');
     await page.waitForFunction(() => {
