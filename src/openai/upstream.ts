@@ -240,7 +240,7 @@ export class Upstream {
     if (this.#options.organization) headers['openai-organization'] = this.#options.organization;
     if (this.#options.project) headers['openai-project'] = this.#options.project;
     Object.assign(headers, this.#options.headers, extraHeaders);
-    const wire = { url, method, headers, body, signal: clock.signal };
+    const wire = { url, method, headers, body, signal: () => clock.signal, lightSignal: clock.lightSignal };
     const started = performance.now();
     let response: WireResponse;
     try {

@@ -28,7 +28,10 @@ export interface WireRequest {
   method: string;
   headers: Record<string, string>;
   body: string | undefined;
-  signal: AbortSignal;
+  /** A real AbortSignal, made on demand (fetch needs one). */
+  signal: () => AbortSignal;
+  /** An EventTarget-shaped signal, enough for undici's `request()` and much cheaper to make. */
+  lightSignal: { aborted: boolean; addEventListener(type: string, listener: () => void): void };
 }
 
 /**
@@ -43,7 +46,7 @@ export async function sendWithDispatcher(dispatcher: Dispatcher, req: WireReques
     method: req.method as Dispatcher.HttpMethod,
     headers: req.headers,
     body: req.body ?? null,
-    signal: req.signal,
+    signal: req.lightSignal as unknown as AbortSignal,
   });
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(res.headers)) {
@@ -78,7 +81,7 @@ export async function sendWithFetch(
   const init: RequestInit & { dispatcher?: Dispatcher } = {
     method: req.method,
     headers: req.headers,
-    signal: req.signal,
+    signal: req.signal(),
   };
   if (req.body !== undefined) init.body = req.body;
   if (dispatcher) init.dispatcher = dispatcher;
