@@ -69,6 +69,17 @@ export async function runEmulator(
 ): Promise<EmulatorHandle> {
   const emulator = await startEmulator(options);
   const root = emulator.url.replace(/\/v1$/, '');
+  const loopback = /^(127\.|::1$|::ffff:127\.|localhost$)/.test(emulator.host);
+  if (!loopback) {
+    io.stderr.write(
+      `${t(
+        lang,
+        `! listening on ${emulator.host}: other machines can reach this emulator${options.requireAuth === false ? ' without any key' : ''}.`,
+        `! 正在监听 ${emulator.host}：其他机器也能访问这个模拟器${options.requireAuth === false ? '，且无需任何密钥' : ''}。`,
+      )}
+`,
+    );
+  }
   io.stdout.write(
     [
       t(lang, `steadychat emulator listening on ${emulator.url}`, `steadychat 模拟器已启动：${emulator.url}`),

@@ -10,7 +10,10 @@ export interface EmulatorOptions {
   host?: string;
   /** Seed of the deterministic replies: same seed and request → same answer. @default 0 */
   seed?: number;
-  /** `lorem` (seeded words) or `echo` (the last user message); per request: `x-emulator-reply`. @default 'lorem' */
+  /**
+   * `lorem` (seeded words), `echo` (the last user message) or `refusal`; per request: `x-emulator-reply`.
+   * @default 'lorem'
+   */
   reply?: ReplyMode;
   /** Length of a lorem reply in tokens; per request: `x-emulator-reply-tokens`. @default 16 */
   replyTokens?: number;
