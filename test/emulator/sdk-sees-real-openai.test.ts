@@ -362,3 +362,42 @@ describe('retries driven by ;times=N', () => {
     expect(emulator.journal.requests('/v1/chat/completions')).toHaveLength(1);
   });
 });
+
+describe('usage.prompt_tokens equals the published rule', () => {
+  it("matches the OpenAI cookbook's values for its weather function example", async () => {
+    const request = {
+      tools: [
+        {
+          type: 'function' as const,
+          function: {
+            name: 'get_current_weather',
+            description: 'Get the current weather in a given location',
+            parameters: {
+              type: 'object',
+              properties: {
+                location: { type: 'string', description: 'The city and state, e.g. San Francisco, CA' },
+                unit: {
+                  type: 'string',
+                  description: 'The unit of temperature to return',
+                  enum: ['celsius', 'fahrenheit'],
+                },
+              },
+              required: ['location'],
+            },
+          },
+        },
+      ],
+      messages: [
+        {
+          role: 'system' as const,
+          content: 'You are a helpful assistant that can answer to questions about the weather.',
+        },
+        { role: 'user' as const, content: "What's the weather like in San Francisco?" },
+      ],
+    };
+    const gpt4o = await client.chat.completions.create({ model: 'gpt-4o', ...request });
+    const gpt35 = await client.chat.completions.create({ model: 'gpt-3.5-turbo', ...request });
+    expect(gpt4o.usage?.prompt_tokens).toBe(101);
+    expect(gpt35.usage?.prompt_tokens).toBe(105);
+  });
+});
