@@ -29,7 +29,9 @@ describe('steadychat emulator', () => {
       stop = resolve;
     });
     const running = runEmulator({ port: 0 }, io, 'en', until);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 200 && !out().includes('listening on'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const url = /listening on (http:\/\/\S+\/v1)/.exec(out())?.[1];
     expect(url).toBeDefined();
     expect(out()).toContain(`OPENAI_BASE_URL=${url}`);
