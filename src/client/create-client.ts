@@ -4,6 +4,7 @@ import { type LoadSettingsOptions, loadSettings, type Settings } from '../config
 import {
   type FetchLike,
   type LoggerLike,
+  NEVER_ABORTED,
   type ProxySettings,
   type Timeouts,
   Upstream,
@@ -234,9 +235,6 @@ export function createClient(options: ClientOptions = {}): ChatClient {
     close: () => upstream.close(),
   };
 }
-
-/** The signal of calls the caller cannot abort. */
-const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
 function resolveSettings(options: ClientOptions): Settings | undefined {
   if (options.settings === false) return undefined;

@@ -24,6 +24,9 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
   totalMs: 600_000,
 });
 
+/** A signal that never aborts: calls without a caller signal use it, and nobody listens to it. */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+
 /**
  * The clock of one upstream attempt: one AbortController that the caller's signal, the first-byte
  * timer, the idle timer (armed only while waiting on the upstream, so a slow consumer is not
@@ -68,7 +71,7 @@ export class AttemptClock {
       this.#abort(new AbortedError());
       return;
     }
-    userSignal.addEventListener('abort', this.#onUserAbort, { once: true });
+    if (userSignal !== NEVER_ABORTED) userSignal.addEventListener('abort', this.#onUserAbort, { once: true });
     if (deadline !== undefined) {
       const left = Math.max(0, deadline - Date.now());
       this.#total = setTimeout(
@@ -128,7 +131,7 @@ export class AttemptClock {
     if (this.#idle) clearTimeout(this.#idle);
     if (this.#total) clearTimeout(this.#total);
     this.#firstByte = this.#idle = this.#total = undefined;
-    this.#userSignal.removeEventListener('abort', this.#onUserAbort);
+    if (this.#userSignal !== NEVER_ABORTED) this.#userSignal.removeEventListener('abort', this.#onUserAbort);
   }
 
   /** Abort the attempt with a typed reason (first reason wins). */

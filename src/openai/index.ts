@@ -1,4 +1,4 @@
-export { AttemptClock, DEFAULT_TIMEOUTS, type Timeouts } from './attempt-clock.js';
+export { AttemptClock, DEFAULT_TIMEOUTS, NEVER_ABORTED, type Timeouts } from './attempt-clock.js';
 export { CompletionAccumulator } from './completion-accumulator.js';
 export { createDispatcher, type ProxySettings, proxyFor } from './create-dispatcher.js';
 export {
