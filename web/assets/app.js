@@ -1028,10 +1028,23 @@ function bind() {
   dom.composer.addEventListener('submit', async (event) => {
     event.preventDefault();
     const text = dom.input.value.trim();
-    if (!text || state.streaming) return;
+    if (!text || state.streaming || state.sending) return;
     dom.input.value = '';
     autoGrow();
-    const sent = await sendMessage(text);
+    // Busy from the keypress on, not only once the reply starts (creating the conversation comes first).
+    state.sending = true;
+    dom.send.hidden = true;
+    dom.stop.hidden = false;
+    let sent = false;
+    try {
+      sent = await sendMessage(text);
+    } finally {
+      state.sending = false;
+      if (!state.streaming) {
+        dom.send.hidden = false;
+        dom.stop.hidden = true;
+      }
+    }
     if (!sent) dom.input.value = text;
   });
   dom.input.addEventListener('keydown', (event) => {
