@@ -45,7 +45,9 @@ export class BudgetExceededError extends SteadyChatError {
   readonly status = 429;
 
   constructor(details: BudgetExceededDetails) {
-    super('budget_exceeded', describe(details, 'en'), { hint: hint(details, 'en') });
+    super('budget_exceeded', `${describe(details, 'en')} ${hint(details, 'en')}`, {
+      hint: hint(details, 'en'),
+    });
     this.details = details;
   }
 
@@ -82,12 +84,12 @@ function describe(d: BudgetExceededDetails, lang: 'en' | 'zh'): string {
   const resets = new Date(d.resetsAt).toISOString();
   if (d.reason === 'unknown_price') {
     return lang === 'zh'
-      ? `预算拒绝：模型 ${d.model} 没有价格，无法检查${who(d, 'zh')}的金额预算。`
+      ? `预算拒绝：模型 ${d.model} 没有价格，无法检查${who(d, 'zh')} 的金额预算。`
       : `Budget refused the call: model ${d.model} has no known price, so the ${who(d, 'en')} money budget cannot be checked.`;
   }
   if (lang === 'zh') {
     const period = d.period === 'day' ? '每日' : '每月';
-    return `预算不足：${who(d, 'zh')}${period}${d.unit === 'tokens' ? ' token ' : '金额'}预算 ${amount(d, d.limit)}，已用 ${amount(d, d.used)}，进行中占用 ${amount(d, d.reserved)}，剩余 ${amount(d, left)}；本次调用最多需要 ${amount(d, d.requested)}。将于 ${resets} 重置。`;
+    return `预算不足：${who(d, 'zh')} 的${period}${d.unit === 'tokens' ? ' token ' : '金额'}预算 ${amount(d, d.limit)}，已用 ${amount(d, d.used)}，进行中占用 ${amount(d, d.reserved)}，剩余 ${amount(d, left)}；本次调用最多需要 ${amount(d, d.requested)}。将于 ${resets} 重置。`;
   }
   return `Budget exceeded: the ${d.period === 'day' ? 'daily' : 'monthly'} ${d.unit === 'tokens' ? 'token' : 'money'} budget of ${who(d, 'en')} is ${amount(d, d.limit)}; ${amount(d, d.used)} used and ${amount(d, d.reserved)} held by calls in flight leave ${amount(d, left)}, and this call needs up to ${amount(d, d.requested)}. It resets at ${resets}.`;
 }

@@ -19,8 +19,8 @@ export class LocalRateLimitError extends SteadyChatError {
     super(
       'local_rate_limited',
       retryAfterMs === null
-        ? `Rate limit: this call needs more tokens than the whole limit of ${what} for ${caller}; it can never fit.`
-        : `Rate limit: ${caller} is over its limit of ${what}; retry in ${Math.ceil(retryAfterMs / 1000)} s.`,
+        ? `Rate limit: this call needs more tokens than the whole limit of ${what} for ${caller}; it can never fit. Lower max_tokens or shorten the prompt, or raise the limit.`
+        : `Rate limit: ${caller} is over its limit of ${what}; retry in ${Math.ceil(retryAfterMs / 1000)} s, or raise the limit.`,
       {
         hint:
           retryAfterMs === null

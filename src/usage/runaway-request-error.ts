@@ -14,8 +14,10 @@ export class RunawayRequestError extends SteadyChatError {
   constructor(caller: string, maxRepeats: number, windowMs: number, retryAfterMs: number) {
     super(
       'runaway_request',
-      `Runaway guard: ${caller} sent the same request more than ${maxRepeats} times in ${Math.round(windowMs / 1000)} s; refused so a loop cannot burn the budget.`,
-      { hint: 'Check the calling code for a loop, or raise runaway.maxRepeats if the repeats are intended.' },
+      `Runaway guard: ${caller} sent the same request more than ${maxRepeats} times in ${Math.round(windowMs / 1000)} s; refused so a loop cannot burn the budget. Check the calling code for a loop, or raise budgets.runaway.maxRepeats if the repeats are intended.`,
+      {
+        hint: 'Check the calling code for a loop, or raise budgets.runaway.maxRepeats if the repeats are intended.',
+      },
     );
     this.caller = caller;
     this.retryAfterMs = retryAfterMs;
