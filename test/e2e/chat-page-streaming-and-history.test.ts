@@ -39,6 +39,8 @@ describe.skipIf(!run)('web chat page: streaming, stop, history, inert model outp
     const { page } = browser;
     await openPage(page, stack.url);
     await shot(page, '01-empty');
+    // On a wide screen the list is always there: no menu button.
+    expect(await page.locator('#sidebar-toggle').isVisible()).toBe(false);
     // Record every text the answer shows while it streams.
     await page.evaluate(() => {
       const seen: string[] = [];

@@ -243,22 +243,48 @@ function conversationItem(conv) {
   link.append(title, date);
   const actions = document.createElement('div');
   actions.className = 'conversation-actions';
-  for (const [action, symbol, label] of [
-    ['export', '⤓', t('exportMd')],
-    ['rename', '✎', t('rename')],
-    ['delete', '🗑', t('delete')],
+  for (const [action, label] of [
+    ['export', t('exportMd')],
+    ['rename', t('rename')],
+    ['delete', t('delete')],
   ]) {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = `icon-button conversation-${action}`;
     button.dataset.action = action;
-    button.textContent = symbol;
+    button.append(icon(action));
     button.setAttribute('aria-label', `${label}: ${conv.title || t('untitled')}`);
     button.title = label;
     actions.append(button);
   }
   li.append(link, actions);
   return li;
+}
+
+const ICONS = {
+  export: 'M12 4v11m0 0-4.5-4.5M12 15l4.5-4.5M5 20h14',
+  rename: 'M4 20h4L19.5 8.5l-4-4L4 16v4zM13.5 6.5l4 4',
+  delete: 'M4 7h16M10 7V4h4v3M6.5 7l1 13h9l1-13M10 11v6M14 11v6',
+};
+
+/** A small line icon drawn in the text colour (no icon font, no emoji: they may be missing offline). */
+function icon(name) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '16');
+  svg.setAttribute('height', '16');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', ICONS[name]);
+  path.setAttribute('fill', 'none');
+  path.setAttribute('stroke', 'currentColor');
+  path.setAttribute('stroke-width', '1.8');
+  path.setAttribute('stroke-linecap', 'round');
+  path.setAttribute('stroke-linejoin', 'round');
+  svg.append(path);
+  return svg;
 }
 
 function startRename(li) {
