@@ -200,7 +200,13 @@ export function createBudgetStage(options: BudgetStageOptions = {}): Stage {
     let timer: NodeJS.Timeout | undefined;
     const onAbort = () => {
       // A stream nobody reads any more: settle with what is known if it does not end by itself.
-      timer = setTimeout(() => void settle(lastUsage), graceMs);
+      // Nothing known: charge at least the prompt, which the upstream may already have processed.
+      const promptOnly: Usage = {
+        prompt_tokens: promptTokens,
+        completion_tokens: 0,
+        total_tokens: promptTokens,
+      };
+      timer = setTimeout(() => void settle(lastUsage ?? promptOnly), graceMs);
       timer.unref?.();
     };
     call.signal.addEventListener('abort', onAbort, { once: true });

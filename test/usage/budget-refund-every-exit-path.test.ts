@@ -4,6 +4,7 @@ import { type EmulatorHandle, startEmulator } from '../../src/emulator/index.js'
 import { openStore, type Store } from '../../src/store/index.js';
 import {
   BudgetExceededError,
+  createBudgetStage,
   createUsageServices,
   LocalRateLimitError,
   RunawayRequestError,
@@ -151,6 +152,28 @@ describe('budget refunds on every exit path', () => {
     for await (const _ of stream) break;
     expect((await counters()).reserved).toBe(0);
     expect(await ledger()).toMatchObject([{ outcome: 'aborted' }]);
+  });
+
+  it('settles a stream that is aborted and never read, after a short grace, charging the prompt', async () => {
+    const c = createClient({
+      settings: false,
+      baseUrl: emulator.url,
+      apiKey: 'sk-test',
+      maxRetries: 0,
+      stages: [createBudgetStage({ book: services.book, abortGraceMs: 20 })],
+    });
+    const stream = await c.chat(
+      { model: 'gpt-4o-mini', messages: ask(), max_tokens: 500, stream: true },
+      { headers: { 'x-emulator-fault': 'slow=50' } },
+    );
+    expect((await counters()).reserved).toBeGreaterThan(500);
+    stream.abort();
+    for (let i = 0; i < 100 && (await counters()).reserved > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const { reserved, used } = await counters();
+    expect(reserved).toBe(0);
+    expect(used).toBeGreaterThan(0);
+    expect(used).toBeLessThan(100);
   });
 
   it('refuses before going upstream: budget, rate limit (with when to retry), runaway loop', async () => {
