@@ -4,7 +4,8 @@ import { loadSettings, type SettingsInput } from '../config/index.js';
 import { UsageError } from '../errors/index.js';
 import { StreamInterruptedError, UpstreamError } from '../openai/index.js';
 import type { ChatMessage } from '../openai/wire-types.js';
-import type { AttemptEvent } from '../pipeline/index.js';
+import type { AttemptEvent, Stage } from '../pipeline/index.js';
+import { createRedactStage, parseRedactConfig } from '../redact/index.js';
 import { openStore } from '../store/index.js';
 import { createUsageServices, type UsageServices } from '../usage/index.js';
 import type { RegisterCommand } from './commands.js';
@@ -91,9 +92,12 @@ async function runAsk(
     await store.close();
     throw error;
   }
+  const stages: Stage[] = [...usage.stages];
+  // STEADYCHAT_REDACT=on: personal data is replaced before it leaves, restored in the answer.
+  if (settings.redact === 'on') stages.push(createRedactStage(parseRedactConfig(settings.file.redact)));
   const client = createClient({
     settings,
-    stages: usage.stages,
+    stages,
     headers: extraHeaders(io.env, flags.header),
     onAttempt: (event) => reportRetry(event, io, lang),
   });

@@ -128,6 +128,14 @@ describe('steadychat ask', () => {
     expect(cut.stderr).toMatch(/token limit/);
   });
 
+  it('STEADYCHAT_REDACT=on: personal data never reaches the upstream, and the answer is restored', async () => {
+    const r = await ask(['my phone is 13800138000, repeat it'], { STEADYCHAT_REDACT: 'on' });
+    expect(r.code).toBe(0);
+    const sent = JSON.stringify(emulator.journal.requests('/v1/chat/completions').at(-1)!.body);
+    expect(sent).not.toContain('13800138000');
+    expect(r.stdout).toContain('13800138000');
+  });
+
   it('no question is a usage error (exit 2)', async () => {
     const r = await ask([]);
     expect(r.code).toBe(2);

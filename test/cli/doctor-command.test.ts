@@ -119,6 +119,26 @@ describe('steadychat doctor', () => {
     expect(check(r.stdout, 'api')?.status).toBe('skip');
   });
 
+  it('a host that accepts TCP but never completes TLS fails at TLS, with the fix', async () => {
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const r = await doctor(['--json', '--timeout', '300'], {
+        OPENAI_BASE_URL: `https://127.0.0.1:${port}/v1`,
+      });
+      expect(r.code).toBe(1);
+      expect(check(r.stdout, 'tcp')?.status).toBe('pass');
+      const tls = check(r.stdout, 'tls');
+      expect(tls?.status).toBe('fail');
+      expect(tls?.hint).toMatch(/HTTPS_PROXY/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
   it('a dead proxy is reported as the proxy, in Chinese with --lang zh', async () => {
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
