@@ -194,9 +194,10 @@ describe.skipIf(!run)('web chat page: conversation list, usage chart, languages,
     }
   });
 
-  it('marks where older turns were summarised', async () => {
+  it('marks where older turns were summarised (on a gateway in demo mode)', async () => {
     const small = await startStack({
       shared: stack.emulator,
+      demo: true,
       memory: {
         maxContextTokens: 420,
         reserveCompletionTokens: 120,
@@ -207,6 +208,9 @@ describe.skipIf(!run)('web chat page: conversation list, usage chart, languages,
     try {
       const { page } = session;
       await openPage(page, small.url);
+      // This gateway runs in demo mode: the page says so.
+      expect(await page.locator('#demo-badge').isVisible()).toBe(true);
+      expect(await page.locator('#welcome-demo').textContent()).toContain('emulator');
       const long = (topic: string) => Array.from({ length: 40 }, (_, k) => `${topic}${k}`).join(' ');
       for (const topic of ['red', 'green', 'blue', 'amber']) {
         await send(page, long(topic));

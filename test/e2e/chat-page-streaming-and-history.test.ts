@@ -41,6 +41,7 @@ describe.skipIf(!run)('web chat page: streaming, stop, history, inert model outp
     await shot(page, '01-empty');
     // On a wide screen the list is always there: no menu button.
     expect(await page.locator('#sidebar-toggle').isVisible()).toBe(false);
+    expect(await page.locator('#demo-badge').isVisible()).toBe(false);
     // Record every text the answer shows while it streams.
     await page.evaluate(() => {
       const seen: string[] = [];

@@ -53,6 +53,8 @@ export async function startStack(
     shared?: EmulatorHandle;
     /** Names of gateway keys created before the gateway starts (then it is not in open mode). */
     keys?: string[];
+    /** Start the gateway in demo mode (the page shows a demo badge). */
+    demo?: boolean;
     /** Headers the gateway adds to every upstream request (e.g. `x-emulator-fault`). */
     upstreamHeaders?: Record<string, string>;
   } = {},
@@ -89,6 +91,7 @@ export async function startStack(
       },
     ],
     ...(options.memory ? { memory: options.memory } : {}),
+    ...(options.demo ? { demo: true } : {}),
   });
   return {
     emulator,

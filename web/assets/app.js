@@ -160,6 +160,7 @@ async function loadMe() {
     return;
   }
   dom.demo.hidden = !state.me.demo;
+  $('welcome-demo').hidden = !state.me.demo;
   const models = Array.isArray(state.me.models) ? state.me.models : [];
   const chosen = dom.modelSelect.value || state.me.defaultModel || models[0] || '';
   dom.modelSelect.replaceChildren();
