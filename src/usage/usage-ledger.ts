@@ -184,7 +184,7 @@ export function createUsageLedger(store: Pick<Store, 'db'>, clock: () => number 
       const out = [...groups.values()];
       return by === 'day'
         ? out.sort((a, b) => a.group.localeCompare(b.group))
-        : out.sort((a, b) => b.totalTokens - a.totalTokens);
+        : out.sort((a, b) => b.totalTokens - a.totalTokens || a.group.localeCompare(b.group));
     },
 
     async entries(query = {}) {
