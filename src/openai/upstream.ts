@@ -86,6 +86,8 @@ export class Upstream {
   readonly #secrets: string[];
   readonly #dispatchers = new Map<number, Dispatcher>();
   readonly #host: string;
+  /** Set once the upstream has refused `stream_options` (some compatible providers do). */
+  #streamUsageRejected = false;
 
   constructor(options: UpstreamOptions) {
     this.#options = options;
@@ -166,6 +168,12 @@ export class Upstream {
     if (!ok(response)) {
       const text = await this.#readText(response, clock);
       clock.dispose();
+      if (request !== call.request && response.status === 400 && /stream_options|include_usage/.test(text)) {
+        // This upstream rejects the usage request we added: remember it, and ask again without it.
+        this.#streamUsageRejected = true;
+        this.#options.logger?.warn({ url }, 'upstream rejects stream_options; usage will be estimated');
+        return this.#chat(call);
+      }
       throw this.#httpError(response.status, meta.headers, text, url, request.model);
     }
     if (!stream) {
@@ -218,7 +226,8 @@ export class Upstream {
 
   #withUsage(request: ChatRequest, perCall: boolean | undefined): ChatRequest {
     const wanted = perCall ?? this.#options.streamUsage ?? true;
-    if (!wanted || request.stream_options?.include_usage !== undefined) return request;
+    if (!wanted || this.#streamUsageRejected || request.stream_options?.include_usage !== undefined)
+      return request;
     return { ...request, stream_options: { ...(request.stream_options ?? {}), include_usage: true } };
   }
 

@@ -165,6 +165,30 @@ describe('stream helpers', () => {
     expect(sent.model).toBe('gpt-4o-mini');
   });
 
+  it('learns that an upstream rejects stream_options, asks again without it, and estimates usage', async () => {
+    const picky: Handler = async (req, res, i) => {
+      if (req.body.includes('stream_options')) {
+        await json(400, {
+          error: {
+            message: 'Unrecognized request argument supplied: stream_options',
+            type: 'invalid_request_error',
+            param: null,
+            code: null,
+          },
+        })(req, res, i);
+        return;
+      }
+      await sse([chunk('fine'), finishChunk(), 'data: [DONE]\n\n'])(req, res, i);
+    };
+    const { server, client } = await setup([picky]);
+    const first = await (await client.chat({ ...ask, stream: true })).finalCompletion();
+    expect(first.choices[0]?.message.content).toBe('fine');
+    expect(first.usageEstimated).toBe(true);
+    await (await client.chat({ ...ask, stream: true })).finalCompletion();
+    // One refused request, then every request without the field.
+    expect(server.requests.map((r) => r.body.includes('stream_options'))).toEqual([true, false, false]);
+  });
+
   it('accepts a clean end without [DONE] when every choice finished', async () => {
     const { client } = await setup([sse([chunk('done'), finishChunk()])]);
     const final = await (await client.chat({ ...ask, stream: true })).finalCompletion();
