@@ -225,6 +225,7 @@ export {
   type BudgetSettlement,
   type BudgetStageOptions,
   type BudgetStatus,
+  BudgetStoreError,
   type BudgetUnit,
   type Clock,
   type Cost,

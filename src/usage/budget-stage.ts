@@ -1,8 +1,10 @@
+import { SteadyChatError } from '../errors/index.js';
 import type { ChatRequest, Usage } from '../openai/index.js';
 import type { AttemptEvent, CallContext, ChatResponse, Stage } from '../pipeline/index.js';
 import { countChatTokens, getModelInfo } from '../tokens/index.js';
 import { observeAttempts } from './attempt-observer.js';
 import type { BudgetBook, BudgetStatus, Reservation } from './budget-book.js';
+import { BudgetStoreError } from './budget-store-error.js';
 import { LocalRateLimitError } from './local-rate-limit-error.js';
 import { type Cost, createPriceTable, type PriceTable } from './prices.js';
 import type { RateLimiter, RateLimits } from './rate-limiter.js';
@@ -125,7 +127,8 @@ export function createBudgetStage(options: BudgetStageOptions = {}): Stage {
         });
       } catch (error) {
         await giveBack(worstTokens);
-        throw error;
+        if (error instanceof SteadyChatError) throw error;
+        throw new BudgetStoreError(error);
       }
     }
 

@@ -39,6 +39,7 @@ export {
   callerOf,
   createBudgetStage,
 } from './budget-stage.js';
+export { BudgetStoreError } from './budget-store-error.js';
 export { LocalRateLimitError } from './local-rate-limit-error.js';
 export { createMemoryRateLimiter, type MemoryRateLimiterOptions } from './memory-rate-limiter.js';
 export { type Clock, type PeriodBounds, periodBounds, systemClock, systemTimeZone } from './period.js';
