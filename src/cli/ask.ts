@@ -86,6 +86,7 @@ async function runAsk(
     usage = createUsageServices({
       store,
       file: settings.file,
+      upstream: new URL(settings.openai.baseUrl).host,
       ...(settings.redisUrl === undefined ? {} : { redisUrl: settings.redisUrl }),
     });
   } catch (error) {

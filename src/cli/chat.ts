@@ -59,6 +59,7 @@ export const registerChatCommand: RegisterCommand = (program, io, setExitCode) =
       const usage = createUsageServices({
         store,
         file: settings.file,
+        upstream: new URL(settings.openai.baseUrl).host,
         ...(settings.redisUrl === undefined ? {} : { redisUrl: settings.redisUrl }),
         onSettled: (settlement) => {
           lastSettlement = settlement;

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetLeftText } from '../../src/cli/budget-left.js';
 import { main } from '../../src/cli/main.js';
 import { type EmulatorHandle, startEmulator } from '../../src/emulator/index.js';
+import { openStore } from '../../src/store/index.js';
+import { createUsageLedger } from '../../src/usage/index.js';
 
 let emulator: EmulatorHandle;
 let home: string;
@@ -51,6 +53,10 @@ describe('chat goes through the budget and the ledger', () => {
     expect(first.code).toBe(0);
     const usage = JSON.parse((await run(['usage', '--by', 'model', '--json'])).out);
     expect(usage.groups).toEqual([expect.objectContaining({ group: 'gpt-4o-mini', attempts: 1, failed: 0 })]);
+    const store = await openStore({ home });
+    const [row] = await createUsageLedger(store).entries({ since: 0 });
+    await store.close();
+    expect(row).toMatchObject({ upstream: new URL(emulator.url).host, outcome: 'ok', estimated: false });
 
     // A budget smaller than the worst case of a turn (the model's 16k maximum output) refuses it upfront.
     expect((await run(['budget', 'set', '--daily-tokens', '1000'])).code).toBe(0);
