@@ -77,13 +77,13 @@ export class AttemptClock {
       this.#total = setTimeout(
         () => this.#abort(new TimeoutError('total', timeouts.totalMs, { host })),
         left,
-      );
+      ).unref();
     }
     if (timeouts.firstByteMs > 0) {
       this.#firstByte = setTimeout(
         () => this.#abort(new TimeoutError('firstByte', timeouts.firstByteMs, { host })),
         timeouts.firstByteMs,
-      );
+      ).unref();
     }
   }
 
@@ -114,7 +114,7 @@ export class AttemptClock {
     if (this.#idle === undefined) {
       this.#idle = setTimeout(() => {
         if (this.#waiting) this.#abort(new TimeoutError('idle', this.timeouts.idleMs, { host: this.host }));
-      }, this.timeouts.idleMs);
+      }, this.timeouts.idleMs).unref();
     } else {
       this.#idle.refresh();
     }
@@ -125,7 +125,10 @@ export class AttemptClock {
     this.#waiting = false;
   }
 
-  /** Stop every timer and detach from the caller's signal. Idempotent. */
+  /**
+   * Stop every timer and detach from the caller's signal. Idempotent. (The timers are unref'd: the
+   * pending request's socket keeps the process alive, an abandoned stream does not.)
+   */
   dispose(): void {
     if (this.#firstByte) clearTimeout(this.#firstByte);
     if (this.#idle) clearTimeout(this.#idle);

@@ -395,14 +395,16 @@ export class StreamInterruptedError extends UpstreamError {
       chunks: number;
       usage?: Usage | undefined;
       usageEstimated?: boolean;
-      reason: string;
+      /** Why, in a few words (or the underlying error, described from its class). */
+      reason: string | { en: string; zh: string };
     },
   ) {
+    const cause = typeof init.reason === 'string' ? { en: init.reason, zh: init.reason } : init.reason;
     super(
       'stream_interrupted',
       {
-        en: `The answer was cut off after ${init.chunks} chunks (${init.partialText.length} characters): ${init.reason}.`,
-        zh: `回答在收到 ${init.chunks} 个数据块（${init.partialText.length} 个字符）后中断：${init.reason}。`,
+        en: `The answer was cut off after ${init.chunks} chunks (${init.partialText.length} characters): ${cause.en}.`,
+        zh: `回答在收到 ${init.chunks} 个数据块（${init.partialText.length} 个字符）后中断：${cause.zh}。`,
         hintEn: 'The partial text is kept (error.partialText); ask again for a complete answer.',
         hintZh: '已保留部分回答（error.partialText）；请重新提问以获得完整回答。',
       },
@@ -413,6 +415,30 @@ export class StreamInterruptedError extends UpstreamError {
     this.usageEstimated = init.usageEstimated ?? false;
     this.chunks = init.chunks;
   }
+}
+
+/** A few words on why a stream broke, for {@link StreamInterruptedError}'s message. */
+export function describeCut(error: UpstreamError): { en: string; zh: string } {
+  if (error instanceof TimeoutError) {
+    return error.phase === 'total'
+      ? {
+          en: `the call reached its total timeout (${error.timeoutMs} ms)`,
+          zh: `调用达到总超时（${error.timeoutMs} 毫秒）`,
+        }
+      : {
+          en: `no data for ${error.timeoutMs} ms (idle timeout)`,
+          zh: `${error.timeoutMs} 毫秒内没有新数据（空闲超时）`,
+        };
+  }
+  if (error instanceof ConnectionError) {
+    const why = [error.reason, error.upstreamMessage].filter(Boolean).join(': ');
+    return {
+      en: `the connection closed${why ? ` (${why})` : ''}`,
+      zh: `连接已断开${why ? `（${why}）` : ''}`,
+    };
+  }
+  const said = error.upstreamMessage ? `: ${error.upstreamMessage}` : '';
+  return { en: `the upstream sent an error${said}`, zh: `上游返回了错误${said}` };
 }
 
 /** The caller aborted (signal or `stream.abort()`). Never retried. */

@@ -11,6 +11,7 @@ import { interpretChatEvent, SseDecoder } from './sse-decoder.js';
 import {
   AuthenticationError,
   ConnectionError,
+  describeCut,
   ServerError,
   StreamInterruptedError,
   type UpstreamError,
@@ -365,7 +366,7 @@ export class Upstream {
         chunks: acc.chunks,
         usage,
         usageEstimated: acc.usage === undefined,
-        reason: error.message,
+        reason: describeCut(error),
         requestId: meta.upstreamRequestId,
         headers,
         cause: error,
