@@ -45,9 +45,12 @@ export interface BudgetStageOptions {
   rateLimiter?: RateLimiter;
   /**
    * Limits by caller (`key:<id>`, `user:<id>`, or `anonymous`); `*` is each caller without an entry.
+   * Or a function of the caller (e.g. reading a gateway key's own limits).
    * @default {}
    */
-  rateLimits?: Record<string, RateLimits>;
+  rateLimits?:
+    | Record<string, RateLimits>
+    | ((caller: string, context: CallContext) => RateLimits | undefined | Promise<RateLimits | undefined>);
   /** The "bug in a loop" guard; absent = off. */
   runaway?: RunawayGuard;
   /** Called after each call settles (the CLI shows the turn's cost and the budget left). */
@@ -101,7 +104,10 @@ export function createBudgetStage(options: BudgetStageOptions = {}): Stage {
       completionTokens: worstTokens - promptTokens,
     });
 
-    const limits = rateLimits[caller] ?? rateLimits['*'];
+    const limits =
+      typeof rateLimits === 'function'
+        ? await rateLimits(caller, context)
+        : (rateLimits[caller] ?? rateLimits['*']);
     if (options.rateLimiter && limits) {
       const decision = await options.rateLimiter.take(caller, { requests: 1, tokens: worstTokens }, limits);
       if (!decision.ok) {

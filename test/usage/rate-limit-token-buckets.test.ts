@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compose } from '../../src/pipeline/index.js';
 import {
+  createBudgetStage,
   createMemoryRateLimiter,
   createRedisRateLimiter,
   createRunawayGuard,
+  LocalRateLimitError,
   type RateLimiter,
   RateLimitStoreError,
   RunawayRequestError,
@@ -106,6 +109,46 @@ describe.skipIf(!hasRedis)('Redis token buckets shared by instances', () => {
       limit: 'tokens',
       retryAfterMs: null,
     });
+  });
+});
+
+describe('rate limits in the budget stage', () => {
+  it('reads the limits of each caller from a function and refuses with when to retry', async () => {
+    let upstream = 0;
+    const stage = createBudgetStage({
+      rateLimiter: createMemoryRateLimiter(),
+      rateLimits: (caller) => (caller === 'key:small' ? { requestsPerMinute: 1 } : undefined),
+      countPromptTokens: () => 10,
+    });
+    const pipeline = compose([stage], async () => {
+      upstream++;
+      return {
+        type: 'completion',
+        completion: {
+          id: 'c',
+          object: 'chat.completion',
+          created: 0,
+          model: 'm',
+          choices: [],
+          usage: { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11 },
+        },
+        meta: { headers: {}, attempts: 1 },
+      };
+    });
+    const call = (keyId: string) =>
+      pipeline({
+        request: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 },
+        signal: new AbortController().signal,
+        context: { requestId: 'r', keyId },
+        options: {},
+      });
+    await call('small');
+    const error = await call('small').catch((e) => e);
+    expect(error).toBeInstanceOf(LocalRateLimitError);
+    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    await call('big');
+    await call('big');
+    expect(upstream).toBe(3);
   });
 });
 
