@@ -56,6 +56,7 @@ export class AttemptClock {
   #idle: NodeJS.Timeout | undefined;
   #total: NodeJS.Timeout | undefined;
   #waiting = false;
+  #bodyStarted = false;
   readonly #userSignal: AbortSignal;
   readonly #onUserAbort = () => this.#abort(new AbortedError());
 
@@ -101,15 +102,16 @@ export class AttemptClock {
     return this.#reason;
   }
 
-  /** Response headers arrived: the first-byte deadline is met. */
-  headersArrived(): void {
-    if (this.#firstByte) clearTimeout(this.#firstByte);
-    this.#firstByte = undefined;
-  }
+  /**
+   * Response headers arrived. The first-byte deadline keeps running until the body's first bytes:
+   * a stream's headers come at once, its first chunk only when the model starts answering (which
+   * can take long for reasoning models), and that wait must not be judged by the idle timeout.
+   */
+  headersArrived(): void {}
 
-  /** About to wait on the upstream for body bytes: arm (or re-arm) the idle timer. */
+  /** About to wait on the upstream for body bytes: arm (or re-arm) the idle timer, once the body has started. */
   beginRead(): void {
-    if (this.timeouts.idleMs <= 0) return;
+    if (!this.#bodyStarted || this.timeouts.idleMs <= 0) return;
     this.#waiting = true;
     if (this.#idle === undefined) {
       this.#idle = setTimeout(() => {
@@ -120,9 +122,14 @@ export class AttemptClock {
     }
   }
 
-  /** Bytes arrived (or the body ended): the idle timer stops counting. */
-  endRead(): void {
+  /** A read returned (`gotBytes`: with data, or the body ended): the idle timer stops counting. */
+  endRead(gotBytes = true): void {
     this.#waiting = false;
+    if (gotBytes && !this.#bodyStarted) {
+      this.#bodyStarted = true;
+      if (this.#firstByte) clearTimeout(this.#firstByte);
+      this.#firstByte = undefined;
+    }
   }
 
   /**

@@ -303,8 +303,8 @@ export class Upstream {
   }
 
   /**
-   * A whole (non-streamed) body. The idle timer covers the body as a whole: such bodies arrive in one
-   * burst right after the headers, and `text()` is markedly cheaper than a read loop.
+   * A whole (non-streamed) body, under the first-byte deadline: such bodies arrive in one burst when
+   * the answer is ready, and `text()` is markedly cheaper than a read loop.
    */
   async #readText(response: WireResponse, clock: AttemptClock): Promise<string> {
     clock.beginRead();

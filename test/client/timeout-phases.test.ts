@@ -88,16 +88,24 @@ describe('each timeout phase fires, says which, and is retried only when safe', 
     expect(error.timeoutMs).toBe(50);
   });
 
-  it('idle: a stream that stalls before its first chunk is retried', async () => {
+  it('first byte: a stream whose headers came but whose first chunk does not is retried', async () => {
     const stallBefore: Handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.flushHeaders();
     };
     const server = await serve([stallBefore, sse([chunk('ok'), finishChunk(), 'data: [DONE]\n\n'])]);
-    const client = createClient({ ...base, baseUrl: server.url, timeouts: { idleMs: 60 }, maxRetries: 1 });
+    const attempts: AttemptEvent[] = [];
+    const client = createClient({
+      ...base,
+      baseUrl: server.url,
+      timeouts: { firstByteMs: 80, idleMs: 20 },
+      maxRetries: 1,
+      onAttempt: (e) => attempts.push(e),
+    });
     const stream = await client.chat({ ...ask, stream: true });
     expect((await stream.finalCompletion()).choices[0]?.message.content).toBe('ok');
     expect(server.requests).toHaveLength(2);
+    expect((attempts[0]!.error as TimeoutError).phase).toBe('firstByte');
   });
 
   it('idle: a stream that stalls mid-answer ends with the partial text, not a hang', async () => {
