@@ -1,0 +1,432 @@
+/**
+ * The gateway's cost, measured in one run against the emulator as upstream, each server in its own
+ * process, the load generator (autocannon, and a sequential undici loop for precise latencies) here:
+ *
+ *   direct      the emulator itself
+ *   proxy       a bare node:http pass-through proxy (the floor of any gateway)
+ *   steadychat  `steadychat serve` with every stage on: gateway key, budget reservation, rate limit,
+ *               redaction, usage ledger (SQLite file), access logs
+ *   portkey     @portkey-ai/gateway, run locally against the same emulator (when installed)
+ *
+ * Reports added p50/p99 latency at concurrency 1, throughput at concurrency 32, time to first token
+ * of streams, and RSS with 1,000 concurrent open streams.
+ *
+ *   npx tsx bench/gateway.ts
+ *   PORTKEY_GATEWAY_BIN=/path/to/node_modules/@portkey-ai/gateway/build/start-server.js npx tsx bench/gateway.ts
+ *   BENCH_SECONDS=2 npx tsx bench/gateway.ts   (quick look)
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, Agent as HttpAgent, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Pool } from 'undici';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 2000);
+const TTFT_REQUESTS = Number(process.env.BENCH_TTFT_REQUESTS ?? 300);
+const OPEN_STREAMS = Number(process.env.BENCH_OPEN_STREAMS ?? 1000);
+const CONNECTIONS = 32;
+const PORTKEY_BIN = process.env.PORTKEY_GATEWAY_BIN;
+
+const chatBody = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [
+    { role: 'system', content: 'You are a helpful assistant.' },
+    { role: 'user', content: 'Give me a short answer about benchmarks, please. My phone is 13812345678.' },
+  ],
+  max_tokens: 64,
+});
+const streamBody = JSON.stringify({ ...JSON.parse(chatBody), stream: true });
+
+type Kind = 'emulator' | 'proxy' | 'steadychat';
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+if (process.argv[2] === 'serve') {
+  await serve(process.argv[3] as Kind, process.argv[4] ?? '', process.argv[5] ?? '{}');
+} else {
+  try {
+    await run();
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+  }
+}
+
+async function serve(kind: Kind, upstream: string, optionsJson: string): Promise<void> {
+  let port: number;
+  if (kind === 'emulator') {
+    const { startEmulator } = await import('../src/emulator/index.js');
+    const emulator = await startEmulator({ journalLimit: 0, ...JSON.parse(optionsJson) });
+    port = emulator.port;
+  } else if (kind === 'proxy') {
+    const target = new URL(upstream);
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+    const server = createServer((req, res) => {
+      const out = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent,
+        },
+        (upstreamRes) => {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          upstreamRes.pipe(res);
+        },
+      );
+      out.on('error', () => res.destroy());
+      res.on('close', () => out.destroy());
+      req.pipe(out);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  } else {
+    const { default: pino } = await import('pino');
+    const { createLogger, loadSettings } = await import('../src/config/index.js');
+    const { startGateway } = await import('../src/server/index.js');
+    const { openStore } = await import('../src/store/index.js');
+    const home = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'steadychat-bench-'));
+    // The runaway guard stays on, but the benchmark repeats one request on purpose.
+    const config = join(home, 'config.json');
+    writeFileSync(config, JSON.stringify({ budgets: { runaway: { maxRepeats: 1_000_000_000 } } }));
+    const settings = loadSettings({
+      env: { STEADYCHAT_HOME: home, STEADYCHAT_CONFIG: config },
+      dotenv: false,
+      defaults: { redact: 'on' },
+    });
+    const store = await openStore({ url: join(home, 'gateway.db') });
+    const handle = await startGateway({
+      settings,
+      store,
+      upstreams: [{ name: 'emulator', baseUrl: `${upstream}/v1`, apiKeys: ['sk-bench-upstream'] }],
+      logger: createLogger({
+        level: 'info',
+        destination: pino.destination({ dest: '/dev/null', sync: false }),
+      }),
+      port: 0,
+      host: '127.0.0.1',
+      webRoot: false,
+    });
+    const { createGatewayKey } = await import('../src/server/index.js');
+    const { createBudgetBook } = await import('../src/usage/index.js');
+    const { secret } = await createGatewayKey(handle.gateway.keys, createBudgetBook({ store }), {
+      name: 'bench',
+      dailyTokens: 1e12,
+      monthlyCost: '1000000USD',
+      rpm: 10_000_000,
+      tpm: 1e12,
+    });
+    port = Number(new URL(handle.url).port);
+    process.send?.({ port, key: secret });
+    process.on('SIGTERM', () => {
+      void handle.close().then(() => {
+        rmSync(home, { recursive: true, force: true });
+        process.exit(0);
+      });
+    });
+    return;
+  }
+  process.send?.({ port });
+}
+
+interface Target {
+  name: string;
+  port: number;
+  pid: number;
+  headers: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+async function startChild(kind: Kind, upstream = '', options: object = {}): Promise<Target> {
+  const child = track(
+    fork(fileURLToPath(import.meta.url), ['serve', kind, upstream, JSON.stringify(options)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  const message = await new Promise<{ port: number; key?: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { port: number; key?: string }));
+    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
+  });
+  return {
+    name: kind,
+    port: message.port,
+    pid: child.pid!,
+    headers: { authorization: `Bearer ${message.key ?? 'sk-bench'}` },
+    stop: () => stopChild(child),
+  };
+}
+
+async function startPortkey(upstream: string): Promise<Target | undefined> {
+  if (!PORTKEY_BIN || !existsSync(PORTKEY_BIN)) return undefined;
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = track(
+    spawn(process.execPath, [PORTKEY_BIN, `--port=${port}`, '--headless'], {
+      stdio: 'ignore',
+      env: { ...process.env, NODE_ENV: 'production' },
+    }),
+  );
+  for (let i = 0; i < 200; i++) {
+    if (await canConnect(port)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    name: 'portkey',
+    port,
+    pid: child.pid!,
+    headers: {
+      authorization: 'Bearer sk-bench',
+      'x-portkey-provider': 'openai',
+      'x-portkey-custom-host': `${upstream}/v1`,
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+}
+
+/** Sequential requests on one kept-alive connection: precise per-request latency in ms. */
+async function latencies(target: Target, body: string, count: number, firstByte: boolean): Promise<number[]> {
+  const pool = new Pool(`http://127.0.0.1:${target.port}`, { connections: 1 });
+  const out: number[] = [];
+  try {
+    for (let i = 0; i < count + 50; i++) {
+      const started = performance.now();
+      const { statusCode, body: stream } = await pool.request({
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...target.headers },
+        body,
+      });
+      if (statusCode !== 200)
+        throw new Error(`${target.name} answered ${statusCode}: ${await stream.text()}`);
+      let first = 0;
+      for await (const chunk of stream) {
+        if (!first && (!firstByte || String(chunk).includes('data:'))) first = performance.now();
+      }
+      const ended = performance.now();
+      if (i >= 50) out.push((firstByte ? first : ended) - started); // the first 50 warm up
+    }
+  } finally {
+    await pool.close();
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function throughput(target: Target): Promise<number> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${target.port}/v1/chat/completions`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: chatBody,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+  });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${target.name}: ${result.non2xx} non-2xx responses and ${result.errors} errors`);
+  }
+  return result.requests.average;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Opens `count` streams at once against a slow upstream; RSS of the target once all have started. */
+async function rssWithOpenStreams(
+  target: Target,
+  count: number,
+): Promise<{ idle: number; open: number; started: number }> {
+  const idle = rssMb(target.pid);
+  const pool = new Pool(`http://127.0.0.1:${target.port}`, { connections: count, pipelining: 1 });
+  let started = 0;
+  const controller = new AbortController();
+  let allStarted!: () => void;
+  const ready = new Promise<void>((resolve) => {
+    allStarted = resolve;
+  });
+  const requests = Array.from({ length: count }, async () => {
+    try {
+      const { body } = await pool.request({
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...target.headers },
+        body: streamBody,
+        signal: controller.signal,
+      });
+      let counted = false;
+      for await (const chunk of body) {
+        if (!counted && String(chunk).includes('data:')) {
+          counted = true;
+          if (++started === count) allStarted();
+        }
+      }
+    } catch {
+      // aborted at the end
+    }
+  });
+  await Promise.race([ready, new Promise((r) => setTimeout(r, 30_000))]);
+  await new Promise((r) => setTimeout(r, 500));
+  const open = rssMb(target.pid);
+  controller.abort();
+  await Promise.allSettled(requests);
+  await pool.destroy();
+  return { idle, open, started };
+}
+
+async function run(): Promise<void> {
+  const emulator = await startChild('emulator', '', { replyTokens: 16 });
+  // Streams whose chunks are 2 ms apart: the per-chunk path, for time to first token.
+  const streamingEmulator = await startChild('emulator', '', { replyTokens: 16, interChunkDelayMs: 2 });
+  const upstream = `http://127.0.0.1:${emulator.port}`;
+  const streamingUpstream = `http://127.0.0.1:${streamingEmulator.port}`;
+  const rows: Array<{
+    name: string;
+    p50: number;
+    p99: number;
+    rps: number;
+    ttft50: number;
+    ttft99: number;
+  }> = [];
+  const note = (line: string) => process.stderr.write(`${line}\n`);
+  const failures: string[] = [];
+  try {
+    const builders: Array<[string, (u: string) => Promise<Target | undefined>]> = [
+      [
+        'direct',
+        async (u) => ({
+          ...(u === upstream ? emulator : streamingEmulator),
+          name: 'direct',
+          stop: async () => {},
+        }),
+      ],
+      ['proxy', (u) => startChild('proxy', u)],
+      ['steadychat', (u) => startChild('steadychat', u)],
+      ['portkey', (u) => startPortkey(u)],
+    ];
+    for (const [name, build] of builders) {
+      const target = await build(upstream);
+      if (!target) {
+        note(`${name}: not available (set PORTKEY_GATEWAY_BIN); skipped`);
+        continue;
+      }
+      note(`${name}: latency at concurrency 1…`);
+      const lat = await latencies(target, chatBody, LATENCY_REQUESTS, false);
+      note(`${name}: throughput at concurrency ${CONNECTIONS}…`);
+      await throughput({ ...target }); // warm-up at load
+      const rps = await throughput(target);
+      await target.stop();
+      const streaming = await build(streamingUpstream);
+      note(`${name}: time to first token…`);
+      let ttft: number[] = [];
+      try {
+        ttft = await latencies(streaming!, streamBody, TTFT_REQUESTS, true);
+      } catch (error) {
+        failures.push(`${name}: streaming failed: ${(error as Error).message.slice(0, 200)}`);
+      }
+      await streaming!.stop();
+      rows.push({
+        name,
+        p50: pct(lat, 50),
+        p99: pct(lat, 99),
+        rps,
+        ttft50: pct(ttft, 50),
+        ttft99: pct(ttft, 99),
+      });
+    }
+  } finally {
+    await streamingEmulator.stop();
+  }
+
+  // RSS with many open streams: a slow upstream (100 ms between chunks, 300 chunks) keeps them open.
+  const holding = await startChild('emulator', '', { replyTokens: 300, interChunkDelayMs: 100 });
+  const holdingUpstream = `http://127.0.0.1:${holding.port}`;
+  const rss: Array<{ name: string; idle: number; open: number; started: number }> = [];
+  try {
+    for (const [name, build] of [
+      ['proxy', () => startChild('proxy', holdingUpstream)],
+      ['steadychat', () => startChild('steadychat', holdingUpstream)],
+      ['portkey', () => startPortkey(holdingUpstream)],
+    ] as const) {
+      const target = await build();
+      if (!target) continue;
+      note(`${name}: ${OPEN_STREAMS} open streams…`);
+      const result = await rssWithOpenStreams(target, OPEN_STREAMS);
+      if (result.started < OPEN_STREAMS)
+        failures.push(`${name}: only ${result.started} of ${OPEN_STREAMS} streams started`);
+      rss.push({ name, ...result });
+      await target.stop();
+    }
+  } finally {
+    await holding.stop();
+    await emulator.stop();
+  }
+
+  const direct = rows.find((r) => r.name === 'direct')!;
+  const proxy = rows.find((r) => r.name === 'proxy');
+  const ours = rows.find((r) => r.name === 'steadychat');
+  const portkey = rows.find((r) => r.name === 'portkey');
+  const f = (n: number, d = 2) => n.toFixed(d);
+  const lines = [
+    '| target | p50 ms | p99 ms | added p50 ms | added p99 ms | req/s (c=32) | TTFT p50 ms | TTFT p99 ms | added TTFT p50 ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${f(r.p50)} | ${f(r.p99)} | ${r === direct ? '—' : f(r.p50 - direct.p50)} | ${r === direct ? '—' : f(r.p99 - direct.p99)} | ${f(r.rps, 0)} | ${f(r.ttft50)} | ${f(r.ttft99)} | ${r === direct ? '—' : f(r.ttft50 - direct.ttft50)} |`,
+    ),
+    '',
+    `| RSS with ${OPEN_STREAMS} concurrent open streams | idle MB | with streams MB | streams started |`,
+    '|---|---:|---:|---:|',
+    ...rss.map((r) => `| ${r.name} | ${f(r.idle, 0)} | ${f(r.open, 0)} | ${r.started} |`),
+    '',
+  ];
+  if (ours && proxy) {
+    lines.push(
+      `steadychat throughput / bare proxy: ${f(ours.rps / proxy.rps)} (target ≥ 0.5)`,
+      `steadychat added p50 latency at concurrency 1: ${f(ours.p50 - direct.p50)} ms (target ≤ 1 ms)`,
+    );
+  }
+  if (ours && portkey)
+    lines.push(`steadychat throughput / portkey: ${f(ours.rps / portkey.rps)} (target > 1)`);
+  if (!portkey) lines.push('portkey: not measured (PORTKEY_GATEWAY_BIN not set or missing)');
+  for (const failure of failures) lines.push(failure);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
