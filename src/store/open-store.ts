@@ -33,6 +33,12 @@ export interface OpenStoreOptions {
    */
   poolSize?: number;
   /**
+   * Told when an idle PostgreSQL connection fails (server restart, database dropped). The pool drops
+   * that connection and opens a new one on the next query; the process keeps running.
+   * @default ignored
+   */
+  onPoolError?: (error: Error) => void;
+  /**
    * Run pending migrations on open.
    * @default true
    */
@@ -74,6 +80,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
             : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle connection killed by the server (restart, dropped database) is reported on the pool;
+    // without a listener Node would crash the process. The pool already discards that connection.
+    pool.on('error', (error) => options.onPoolError?.(error));
     const location = redactUrl(url);
     try {
       const client = await pool.connect();
