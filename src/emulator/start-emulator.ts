@@ -366,9 +366,11 @@ class Emulator {
     };
     const cutAt = firstDefined(fault?.stallAfter, fault?.dropAfter, fault?.errorAfter, fault?.malformedAfter);
     if (ttft === 0 && gap === 0 && cutAt === undefined) {
-      // Nothing to wait for: one buffer, one write (the bytes are the same as a chunk-by-chunk stream).
-      const body = Buffer.from(frames.join('') + SSE_DONE_FRAME, 'utf8');
-      res.writeHead(200, { ...streamHeaders, 'content-length': body.length });
+      // Nothing to wait for: one body, one write (the bytes are the same as a chunk-by-chunk stream).
+      let body = '';
+      for (const frame of frames) body += frame;
+      body += SSE_DONE_FRAME;
+      res.writeHead(200, { ...streamHeaders, 'content-length': Buffer.byteLength(body) });
       res.end(body);
       return;
     }
