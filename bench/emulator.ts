@@ -39,6 +39,16 @@ if (process.argv[2] === 'serve') {
   await run();
 }
 
+/** The headers every OpenAI (and emulator) response carries, replayed with fixed values. */
+const OPENAI_HEADERS = {
+  'x-request-id': 'req_0123456789abcdef0123456789abcdef',
+  'openai-organization': 'org-emulator',
+  'openai-processing-ms': '0',
+  'openai-version': '2020-10-01',
+  'access-control-expose-headers': 'X-Request-ID',
+  'x-content-type-options': 'nosniff',
+};
+
 async function serve(kind: string): Promise<void> {
   let port: number;
   if (kind === 'emulator') {
@@ -46,7 +56,7 @@ async function serve(kind: string): Promise<void> {
     const emulator = await startEmulator({ replyTokens: 16, journalLimit: 100 });
     port = emulator.port;
   } else {
-    // The baseline: what the emulator's answers look like, precomputed, no work per request.
+    // The baseline: the emulator's answer (headers and body) replayed, precomputed, no work per request.
     const fixedJson = await sampleResponse(false);
     const fixedStream = await sampleResponse(true);
     const server = createServer((req, res) => {
@@ -56,6 +66,7 @@ async function serve(kind: string): Promise<void> {
         const stream = Buffer.concat(chunks).includes('"stream":true');
         const body = stream ? fixedStream : fixedJson;
         res.writeHead(200, {
+          ...OPENAI_HEADERS,
           'content-type': stream ? 'text/event-stream; charset=utf-8' : 'application/json',
           'content-length': Buffer.byteLength(body),
         });
