@@ -221,4 +221,32 @@ describe.skipIf(!run)('web chat page: streaming, stop, history, inert model outp
     ]);
     expect(browser.errors).toEqual([]);
   });
+
+  it('works from the keyboard: Shift+Enter for a new line, Enter to send, Esc to stop', async () => {
+    const { page } = browser;
+    await newChat();
+    await page.focus('#composer-input');
+    await page.keyboard.type('line one');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('line two');
+    expect(await page.locator('.message').count()).toBe(0);
+    await page.keyboard.press('Enter');
+    await answered(page);
+    expect(await page.locator('.message-user .message-body').textContent()).toBe('line one\nline two');
+    expect(await page.locator('#composer-input').inputValue()).toBe('');
+
+    const long = Array.from({ length: 120 }, (_, k) => `step${k}`).join(' ');
+    await page.fill('#composer-input', long);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('.message-assistant.streaming .message-body')?.textContent ?? '').length > 20,
+    );
+    await page.focus('#composer-input');
+    await page.keyboard.press('Escape');
+    await answered(page);
+    expect(await page.locator('.message-assistant .badge-interrupted').count()).toBe(1);
+    expect((await lastAnswer(page)).length).toBeLessThan(long.length);
+    expect(browser.errors).toEqual([]);
+  });
 });
