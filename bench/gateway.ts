@@ -104,7 +104,7 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
       dotenv: false,
       defaults: { redact: 'on' },
     });
-    const store = await openStore({ url: join(home, 'gateway.db') });
+    const store = await openStore({ url: join(home, 'gateway.db'), synchronous: 'normal' });
     const handle = await startGateway({
       settings,
       store,

@@ -171,6 +171,26 @@ export {
   type VaultStore,
 } from './redact/index.js';
 export {
+  CONTENT_SECURITY_POLICY,
+  createGateway,
+  createGatewayKey,
+  createKeyStore,
+  type Gateway,
+  GatewayConfigError,
+  GatewayError,
+  type GatewayHandle,
+  type GatewayKey,
+  type GatewayLimits,
+  type GatewayOptions,
+  type KeyLimitsInput,
+  type KeyStore,
+  parseUpstreams,
+  type StartGatewayOptions,
+  startGateway,
+  UPSTREAM_PRESETS,
+  type UpstreamConfig,
+} from './server/index.js';
+export {
   type ConversationsTable,
   type Database,
   type MessagesTable,
