@@ -4,6 +4,7 @@ import { type EmulatorHandle, startEmulator } from '../../src/emulator/index.js'
 import {
   AbortedError,
   AuthenticationError,
+  ContextLengthError,
   ModelNotFoundError,
   QuotaExceededError,
   RateLimitError,
@@ -18,7 +19,22 @@ let client: ChatClient;
 const attempts: AttemptEvent[] = [];
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, invalidKeys: ['sk-revoked-000000000000000000'] });
+  emulator = await startEmulator({
+    port: 0,
+    invalidKeys: ['sk-revoked-000000000000000000'],
+    models: [
+      {
+        id: 'tiny-context',
+        snapshot: 'tiny-context',
+        contextWindow: 64,
+        maxOutputTokens: 16,
+        encoding: 'o200k_base',
+        reasoning: false,
+        created: 1,
+        owned_by: 'system',
+      },
+    ],
+  });
   client = createClient({
     baseUrl: emulator.url,
     apiKey: 'sk-test-emulator-key-1234567890',
@@ -106,6 +122,30 @@ describe('against the emulator: retry rules counted in the journal', () => {
     expect(model).toBeInstanceOf(ModelNotFoundError);
     expect(chatRequests()).toHaveLength(2);
     await revoked.close();
+  });
+});
+
+describe('against the emulator: the other error classes', () => {
+  it('context too long: ContextLengthError with the limit and the requested count, not retried', async () => {
+    const long = 'word '.repeat(200);
+    const error = await client
+      .chat({ model: 'tiny-context', messages: [{ role: 'user', content: long }], max_tokens: 8 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ContextLengthError);
+    expect(error.limit).toBe(64);
+    expect(error.requested).toBeGreaterThan(64);
+    expect(error.param).toBe('messages');
+    expect(chatRequests()).toHaveLength(1);
+  });
+
+  it('no key sent: AuthenticationError with reason "missing"', async () => {
+    const keyless = createClient({ baseUrl: emulator.url, settings: false, model: 'gpt-4o-mini' });
+    const error = await keyless.chat(ask).catch((e) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.reason).toBe('missing');
+    expect(error.code).toBe('missing_api_key');
+    expect(chatRequests()).toHaveLength(1);
+    await keyless.close();
   });
 });
 

@@ -221,6 +221,29 @@ describe('stream helpers', () => {
     expect(got.join('')).toBe('ab');
   });
 
+  it('cancelling the ReadableStream aborts the call and closes the upstream', async () => {
+    let closed = false;
+    const endless: Handler = async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.on('close', () => {
+        closed = true;
+      });
+      for (let i = 0; i < 500 && !res.destroyed; i++) {
+        res.write(`data: ${JSON.stringify(chunk('x'))}\n\n`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      res.end();
+    };
+    const { client } = await setup([endless]);
+    const stream = await client.chat({ ...ask, stream: true });
+    const reader = stream.toReadableStream().getReader();
+    await reader.read();
+    await reader.read();
+    await reader.cancel();
+    for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(closed).toBe(true);
+  });
+
   it('refuses to be iterated twice', async () => {
     const { client } = await setup([sse([chunk('a'), finishChunk(), 'data: [DONE]\n\n'])]);
     const stream = await client.chat({ ...ask, stream: true });
