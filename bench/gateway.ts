@@ -6,6 +6,8 @@
  *   proxy       a bare node:http pass-through proxy (the floor of any gateway)
  *   steadychat  `steadychat serve` with every stage on: gateway key, budget reservation, rate limit,
  *               redaction, usage ledger (SQLite file), access logs
+ *   steadychat-ledger-only  the same gateway open (no key), without budgets, rate limits or
+ *               redaction: what the stages cost, by difference
  *   portkey     @portkey-ai/gateway, run locally against the same emulator (when installed)
  *
  * Reports added p50/p99 latency at concurrency 1, throughput at concurrency 32, time to first token
@@ -16,6 +18,7 @@
  *   BENCH_SECONDS=2 npx tsx bench/gateway.ts   (quick look)
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -43,7 +46,7 @@ const chatBody = JSON.stringify({
 });
 const streamBody = JSON.stringify({ ...JSON.parse(chatBody), stream: true });
 
-type Kind = 'emulator' | 'proxy' | 'steadychat';
+type Kind = 'emulator' | 'proxy' | 'steadychat' | 'steadychat-ledger-only';
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -102,7 +105,7 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
     const settings = loadSettings({
       env: { STEADYCHAT_HOME: home, STEADYCHAT_CONFIG: config },
       dotenv: false,
-      defaults: { redact: 'on' },
+      defaults: { redact: kind === 'steadychat' ? 'on' : 'off' },
     });
     const store = await openStore({ url: join(home, 'gateway.db'), synchronous: 'normal' });
     const handle = await startGateway({
@@ -117,6 +120,18 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
       host: '127.0.0.1',
       webRoot: false,
     });
+    port = Number(new URL(handle.url).port);
+    process.on('SIGTERM', () => {
+      void handle.close().then(() => {
+        rmSync(home, { recursive: true, force: true });
+        process.exit(0);
+      });
+    });
+    if (kind === 'steadychat-ledger-only') {
+      // Open mode (no key), no budget, no rate limit, no redaction: the gateway and its ledger alone.
+      process.send?.({ port });
+      return;
+    }
     const { createGatewayKey } = await import('../src/server/index.js');
     const { createBudgetBook } = await import('../src/usage/index.js');
     const { secret } = await createGatewayKey(handle.gateway.keys, createBudgetBook({ store }), {
@@ -126,14 +141,7 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
       rpm: 10_000_000,
       tpm: 1e12,
     });
-    port = Number(new URL(handle.url).port);
     process.send?.({ port, key: secret });
-    process.on('SIGTERM', () => {
-      void handle.close().then(() => {
-        rmSync(home, { recursive: true, force: true });
-        process.exit(0);
-      });
-    });
     return;
   }
   process.send?.({ port });
@@ -279,6 +287,7 @@ async function rssWithOpenStreams(
   const pool = new Pool(`http://127.0.0.1:${target.port}`, { connections: count, pipelining: 1 });
   let started = 0;
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
   let allStarted!: () => void;
   const ready = new Promise<void>((resolve) => {
     allStarted = resolve;
@@ -340,6 +349,7 @@ async function run(): Promise<void> {
       ],
       ['proxy', (u) => startChild('proxy', u)],
       ['steadychat', (u) => startChild('steadychat', u)],
+      ['steadychat-ledger-only', (u) => startChild('steadychat-ledger-only', u)],
       ['portkey', (u) => startPortkey(u)],
     ];
     for (const [name, build] of builders) {
