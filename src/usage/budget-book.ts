@@ -397,7 +397,9 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     const reservedTokens = Number(row.reserved_tokens);
     const tokensShort =
       item.tokensLimit !== null && usedTokens + reservedTokens + item.tokens > item.tokensLimit;
-    const unit: BudgetUnit = tokensShort ? 'tokens' : 'cost';
+    // Re-read after the failed attempt, a concurrent settlement may already have freed tokens: a
+    // budget without a money limit is still refused on tokens.
+    const unit: BudgetUnit = tokensShort || item.costLimit === null ? 'tokens' : 'cost';
     const details =
       unit === 'tokens'
         ? { limit: item.tokensLimit!, used: usedTokens, reserved: reservedTokens, requested: item.tokens }

@@ -52,7 +52,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     settings,
     store,
     upstreams,
-    logger: createLogger({ level: 'silent' }),
+    logger: createLogger({ level: process.env.GATEWAY_TEST_LOG === 'error' ? 'error' : 'silent' }),
     port: 0,
     host: '127.0.0.1',
     webRoot: false,
