@@ -53,6 +53,30 @@ describe('auth', () => {
     expect(after.json().error).toMatchObject({ code: 'invalid_api_key', type: 'invalid_request_error' });
   });
 
+  it('applies a key’s own requests-per-minute limit, with retry-after', async () => {
+    gw = await startTestGateway();
+    const { secret } = await gw.gateway.gateway.keys.create({ name: 'slow', rpm: 2 });
+    const call = api(gw, secret);
+    const ask = (content: string) =>
+      call('POST', '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content }] });
+    expect((await ask('a')).status).toBe(200);
+    expect((await ask('b')).status).toBe(200);
+    const limited = await ask('c');
+    expect(limited.status).toBe(429);
+    expect(limited.json().error).toMatchObject({ code: 'rate_limit_exceeded', type: 'requests' });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(gw.emulator.journal.requests('/v1/chat/completions')).toHaveLength(2);
+    const other = api(gw, (await gw.gateway.gateway.keys.create({ name: 'other' })).secret);
+    expect(
+      (
+        await other('POST', '/v1/chat/completions', {
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'd' }],
+        })
+      ).status,
+    ).toBe(200);
+  });
+
   it('stores keys only hashed', async () => {
     gw = await startTestGateway();
     const { secret } = await gw.gateway.gateway.keys.create({ name: 'hashed' });
