@@ -1,7 +1,8 @@
 import { contextPolarity } from './context-words.js';
-import { BUILT_IN_DETECTORS, type Candidate, type DetectEnv, type Detector, textStats } from './detectors.js';
+import { BUILT_IN_DETECTORS, type Candidate, type DetectEnv, type Detector } from './detectors.js';
 import { foldWidth } from './fold-width.js';
 import { InvalidRedactConfigError } from './invalid-redact-config-error.js';
+import { scanText } from './text-stats.js';
 import type { CustomPattern, DenyEntry, DetectOptions, PiiFinding } from './types.js';
 
 /** Score added by a positive context word, and taken away by a business-number word. */
@@ -175,8 +176,8 @@ class Env implements DetectEnv {
 
 export function detectCandidates(text: string, options: DetectOptions = {}): Candidate[] {
   const { detectors, allow, threshold } = compile(options);
-  const folded = foldWidth(text);
-  const env = new Env(textStats(folded), threshold, options.now);
+  const { folded, stats } = scanText(text);
+  const env = new Env(stats, threshold, options.now);
   const kept: Candidate[] = [];
   for (let di = 0; di < detectors.length; di++) {
     const d = detectors[di] as Detector;

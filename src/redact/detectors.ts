@@ -11,6 +11,7 @@ import {
   validProvince,
 } from './checksums.js';
 import { hasPositiveWord, POSITIVE_WORDS } from './context-words.js';
+import { runBit, type TextStats } from './text-stats.js';
 
 /** A scored span before context, threshold and overlap resolution. */
 export interface Candidate {
@@ -23,34 +24,12 @@ export interface Candidate {
   priority: number;
 }
 
+export type { TextStats };
+
 export interface DetectEnv {
   readonly now: Date;
   readonly stats: TextStats;
   readonly threshold: number;
-}
-
-/** Computed once per text, read by the detectors' quick gates. */
-export interface TextStats {
-  /** Number of ASCII digits (after width folding). */
-  digits: number;
-  /** Number of ASCII upper-case letters. */
-  upper: number;
-  /** Whether any secret detector could match (one scan instead of one per detector). */
-  maySecret: boolean;
-}
-
-const SECRET_HINT =
-  /sk-|A(?:KIA|SIA|BIA|CCA|3T)|aws|gh[pousr]_|github_pat_|eyJ|PRIVATE KEY|pass|pwd|secret|api_?key|token|密码|口令/i;
-
-export function textStats(folded: string): TextStats {
-  let digits = 0;
-  let upper = 0;
-  for (let i = 0; i < folded.length; i++) {
-    const c = folded.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c >= 65 && c <= 90) upper++;
-  }
-  return { digits, upper, maySecret: SECRET_HINT.test(folded) };
 }
 
 /** One kind of finding: candidates on the width-folded text, validated and given a base score. */
@@ -255,7 +234,7 @@ const privateKey: Detector = {
 const cnId18 = regexDetector({
   type: 'CN_ID',
   priority: 90,
-  quick: (_t, s) => s.digits >= 17,
+  quick: (_t, s) => s.longestChain >= 17,
   re: /(?<![0-9])(\d{6}) ?(\d{8}) ?(\d{3}[0-9Xx])(?![0-9])/g,
   validate: (m, _f, env) => {
     const id = `${m[1]}${m[2]}${m[3]}`.toUpperCase();
@@ -266,7 +245,7 @@ const cnId18 = regexDetector({
 const cnId15 = regexDetector({
   type: 'CN_ID',
   priority: 89,
-  quick: (_t, s) => s.digits >= 15,
+  quick: (_t, s) => (s.digitRuns & runBit(15)) !== 0,
   maxBase: 0.25,
   re: /(?<![0-9])\d{15}(?![0-9])/g,
   validate: (m, _f, env) => (validCnId15(m[0], env.now) ? { score: 0.25, key: m[0] } : null),
@@ -276,7 +255,7 @@ const cnId15 = regexDetector({
 const foreignPr15 = regexDetector({
   type: 'CN_ID',
   priority: 89,
-  quick: (_t, s) => s.digits >= 12,
+  quick: (_t, s) => (s.digitRuns & runBit(12)) !== 0,
   maxBase: 0.25,
   re: /(?<![A-Z0-9])[A-Z]{3}\d{12}(?![0-9])/g,
   validate: (m) => ({ score: 0.25, key: m[0] }),
@@ -284,7 +263,7 @@ const foreignPr15 = regexDetector({
 
 const uscc = regexDetector({
   type: 'CN_USCC',
-  quick: (_t, s) => s.digits >= 6,
+  quick: (_t, s) => (s.alnumRuns & runBit(18)) !== 0,
   priority: 85,
   re: /(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])/g,
   validate: (m) => {
@@ -319,7 +298,7 @@ function cardScore(d: string): number | null {
 
 const bankCard = regexDetector({
   type: 'BANK_CARD',
-  quick: (_t, s) => s.digits >= 13,
+  quick: (_t, s) => s.longestChain >= 13,
   priority: 80,
   re: /(?<![0-9])(?<![0-9][ -])\d(?:[ -]?\d){12,18}(?![0-9])/g,
   validate: (m) => {
@@ -341,7 +320,7 @@ const bankCard = regexDetector({
 
 const iban = regexDetector({
   type: 'IBAN',
-  quick: (_t, s) => s.digits >= 8 && s.upper >= 2,
+  quick: (_t, s) => s.ibanStart,
   priority: 82,
   re: /(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Z0-9])/g,
   validate: (m) => {
@@ -372,7 +351,7 @@ const MOBILE_DIGITS = /^(?:00)?861[3-9][0-9]{9}$/;
 
 const cnMobile = regexDetector({
   type: 'CN_PHONE',
-  quick: (_t, s) => s.digits >= 11,
+  quick: (_t, s) => s.longestChain >= 11,
   priority: 70,
   re: /(?<![0-9¥$￥€£])(?<![0-9]-)(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?|86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?![0-9])(?!-[0-9])(?!\.[0-9])/g,
   validate: (m) => {
@@ -413,7 +392,7 @@ const phone: Detector = {
   positive: POSITIVE_WORDS.PHONE ?? [],
   negatives: true,
   find(folded, env) {
-    if (env.stats.digits < 7) return NONE;
+    if (env.stats.digits < 7 || !env.stats.phoneStart) return NONE;
     const out: Candidate[] = [];
     const re = PHONE_CANDIDATE;
     re.lastIndex = 0;
@@ -483,7 +462,7 @@ const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const ipv4 = regexDetector({
   type: 'IP',
   priority: 55,
-  quick: (t, s) => s.digits >= 4 && t.includes('.'),
+  quick: (_t, s) => s.dottedDigits >= 3,
   re: new RegExp(`(?<![0-9.])(?<![vV])(?:${OCTET}\\.){3}${OCTET}(?![0-9]|\\.[0-9])`, 'g'),
   validate: (m) => {
     const ip = m[0];
@@ -516,7 +495,7 @@ function ssnValid(d: string): boolean {
 
 const ssn = regexDetector({
   type: 'US_SSN',
-  quick: (_t, s) => s.digits >= 9,
+  quick: (_t, s) => s.longestChain >= 9,
   priority: 60,
   re: /(?<![0-9])(?<![0-9]-)\d{3}([- ])\d{2}\1\d{4}(?![0-9])(?!-[0-9])/g,
   validate: (m) => {
@@ -530,7 +509,7 @@ const ssnBare = regexDetector({
   type: 'US_SSN',
   priority: 59,
   maxBase: 0.2,
-  quick: (_t, s) => s.digits >= 9,
+  quick: (_t, s) => (s.digitRuns & runBit(9)) !== 0,
   re: /(?<![0-9])\d{9}(?![0-9])/g,
   validate: (m) => (ssnValid(m[0]) ? { score: 0.2, key: m[0] } : null),
 });
@@ -538,7 +517,7 @@ const ssnBare = regexDetector({
 const passport = regexDetector({
   type: 'PASSPORT',
   maxBase: 0.2,
-  quick: (_t, s) => s.digits >= 7,
+  quick: (_t, s) => (s.digitRuns & (runBit(7) | runBit(8) | runBit(9))) !== 0,
   priority: 50,
   re: /(?<![A-Z0-9])(?:E[A-HJ-NP-Z]\d{7}|[EGK]\d{8}|(?:PE|SE|DE|MA)\d{7}|[PS]\.\d{7}|S\d{8}|1[45]\d{7})(?![A-Z0-9])/g,
   validate: (m) => ({ score: 0.2, key: m[0] }),
@@ -546,7 +525,7 @@ const passport = regexDetector({
 
 const plate = regexDetector({
   type: 'CN_PLATE',
-  quick: (_t, s) => s.digits >= 2,
+  quick: (_t, s) => s.plateStart && s.digits >= 2,
   priority: 45,
   negatives: false,
   re: /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-HJ-NP-Z][ ·•.-]?(?:\d{5}[A-HJK]|[A-HJK][A-HJ-NP-Z0-9]\d{4}|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])(?![A-Za-z0-9])/g,

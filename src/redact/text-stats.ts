@@ -1,0 +1,165 @@
+import { foldCode } from './fold-width.js';
+
+/** Computed in the same pass as the width folding, read by the detectors' quick gates. */
+export interface TextStats {
+  /** Number of ASCII digits (after width folding). */
+  digits: number;
+  /** Number of ASCII upper-case letters. */
+  upper: number;
+  /** Whether any secret detector could match (one scan instead of one per detector). */
+  maySecret: boolean;
+  /** Bit `n` set when a maximal run of exactly `n` digits occurs (bit 30: 30 or more). */
+  digitRuns: number;
+  /** Bit `n` set when a maximal run of exactly `n` characters of `[0-9A-Z]` occurs (bit 30: 30 or more). */
+  alnumRuns: number;
+  /** Most digits in one chain of digits joined by at most one space or hyphen between two digits. */
+  longestChain: number;
+  /** Number of `digit.digit` places. */
+  dottedDigits: number;
+  /** A `+` before a digit 1–9, or a digit run starting with 0 (landline and international phones). */
+  phoneStart: boolean;
+  /** Two upper-case letters then two digits at the start of a `[0-9A-Z]` run (IBAN). */
+  ibanStart: boolean;
+  /** A province character followed by an upper-case letter (licence plate). */
+  plateStart: boolean;
+}
+
+/** The width-folded text (see `foldWidth`) and its statistics. */
+export interface ScannedText {
+  folded: string;
+  stats: TextStats;
+}
+
+const SECRET_HINT =
+  /sk-|A(?:KIA|SIA|BIA|CCA|3T)|aws|gh[pousr]_|github_pat_|eyJ|PRIVATE KEY|pass|pwd|secret|api_?key|token|密码|口令/i;
+
+const PLATE_PROVINCES = new Set(
+  Array.from('京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领', (ch) => ch.charCodeAt(0)),
+);
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isUpper = (c: number) => c >= 65 && c <= 90;
+
+/** The bit of a run of `n` in {@link TextStats.digitRuns} / {@link TextStats.alnumRuns}. */
+export const runBit = (n: number): number => 1 << Math.min(n, 30);
+
+/**
+ * Fold the text's width and gather, in the same single pass, what the detectors' quick gates need
+ * (digit runs, chains, a few start patterns), so that most detectors never scan a text that
+ * cannot hold their kind of data.
+ */
+export function scanText(text: string): ScannedText {
+  let digits = 0;
+  let upper = 0;
+  let digitRuns = 0;
+  let alnumRuns = 0;
+  let longestChain = 0;
+  let dottedDigits = 0;
+  let phoneStart = false;
+  let ibanStart = false;
+  let plateStart = false;
+  let digitRun = 0;
+  let alnumRun = 0;
+  let chain = 0;
+  let prev = 0;
+  let folded = '';
+  let from = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    let c = text.charCodeAt(i);
+    if (c > 0x3000 && c < 0xff01) {
+      // CJK and the like (nothing to fold): only ends runs, and may start a licence plate.
+      if (digitRun > 0) {
+        digitRuns |= runBit(digitRun);
+        if (chain > longestChain) longestChain = chain;
+        digitRun = 0;
+      }
+      if (alnumRun > 0) {
+        alnumRuns |= runBit(alnumRun);
+        alnumRun = 0;
+      }
+      chain = 0;
+      if (c >= 0x4e00 && i + 1 < n && isUpper(foldCode(text.charCodeAt(i + 1))) && PLATE_PROVINCES.has(c)) {
+        plateStart = true;
+      }
+      prev = c;
+      continue;
+    }
+    if (c >= 0xa0) {
+      const f = foldCode(c);
+      if (f !== c) {
+        folded += text.slice(from, i) + String.fromCharCode(f);
+        from = i + 1;
+        c = f;
+      }
+    }
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (digitRun === 0 && c === 48) phoneStart = true;
+      digitRun++;
+      alnumRun++;
+      chain++;
+      prev = c;
+      continue;
+    }
+    if (digitRun > 0) {
+      digitRuns |= runBit(digitRun);
+      if (chain > longestChain) longestChain = chain;
+      digitRun = 0;
+    }
+    if (c >= 65 && c <= 90) {
+      upper++;
+      if (
+        alnumRun === 0 &&
+        isUpper(foldCode(text.charCodeAt(i + 1))) &&
+        isDigit(foldCode(text.charCodeAt(i + 2))) &&
+        isDigit(foldCode(text.charCodeAt(i + 3)))
+      ) {
+        ibanStart = true;
+      }
+      alnumRun++;
+      chain = 0;
+      prev = c;
+      continue;
+    }
+    if (alnumRun > 0) {
+      alnumRuns |= runBit(alnumRun);
+      alnumRun = 0;
+    }
+    if (c === 32 || c === 45) {
+      // A chain goes on over one space or hyphen right after a digit.
+      if (prev < 48 || prev > 57) chain = 0;
+    } else {
+      chain = 0;
+      if (c === 46) {
+        if (prev >= 48 && prev <= 57 && isDigit(foldCode(text.charCodeAt(i + 1)))) dottedDigits++;
+      } else if (c === 43) {
+        const next = foldCode(text.charCodeAt(i + 1));
+        if (next >= 49 && next <= 57) phoneStart = true;
+      }
+    }
+    prev = c;
+  }
+  if (digitRun > 0) {
+    digitRuns |= runBit(digitRun);
+    if (chain > longestChain) longestChain = chain;
+  }
+  if (alnumRun > 0) alnumRuns |= runBit(alnumRun);
+  if (from > 0) folded += text.slice(from);
+  else folded = text;
+  return {
+    folded,
+    stats: {
+      digits,
+      upper,
+      maySecret: SECRET_HINT.test(folded),
+      digitRuns,
+      alnumRuns,
+      longestChain,
+      dottedDigits,
+      phoneStart,
+      ibanStart,
+      plateStart,
+    },
+  };
+}
