@@ -211,18 +211,28 @@ export function resolveOverlaps(candidates: Candidate[], length: number): Candid
       b.end - b.start - (a.end - a.start) ||
       a.start - b.start,
   );
-  const taken = new Uint8Array(length);
   const out: Candidate[] = [];
+  // Few findings per text: compare with the kept ones; many: mark the taken code units.
+  const taken = ranked.length > 32 ? new Uint8Array(length) : undefined;
   for (const c of ranked) {
     let free = true;
-    for (let i = c.start; i < c.end; i++) {
-      if (taken[i] === 1) {
-        free = false;
-        break;
+    if (taken === undefined) {
+      for (const k of out) {
+        if (k.start < c.end && c.start < k.end) {
+          free = false;
+          break;
+        }
+      }
+    } else {
+      for (let i = c.start; i < c.end; i++) {
+        if (taken[i] === 1) {
+          free = false;
+          break;
+        }
       }
     }
     if (!free) continue;
-    taken.fill(1, c.start, c.end);
+    taken?.fill(1, c.start, c.end);
     out.push(c);
   }
   return out.sort((a, b) => a.start - b.start);

@@ -30,7 +30,8 @@ export interface Vault {
 
 class MemoryVault implements Vault {
   private readonly byValue = new Map<string, VaultEntry>();
-  private readonly byPlaceholder = new Map<string, VaultEntry>();
+  /** Built on the first `resolve` (redacting alone never needs it). */
+  private byPlaceholder: Map<string, VaultEntry> | undefined;
   private readonly counters = new Map<string, number>();
   private readonly entries: VaultEntry[] = [];
 
@@ -41,7 +42,7 @@ class MemoryVault implements Vault {
   private add(e: VaultEntry): void {
     this.entries.push(e);
     this.byValue.set(`${e.type}\u0000${e.key}`, e);
-    this.byPlaceholder.set(placeholderKey(e.type, e.index), e);
+    this.byPlaceholder?.set(placeholderKey(e.type, e.index), e);
     this.counters.set(e.type, Math.max(this.counters.get(e.type) ?? 0, e.index));
   }
 
@@ -54,6 +55,10 @@ class MemoryVault implements Vault {
   }
 
   resolve(type: string, index: string | number): string | undefined {
+    if (this.byPlaceholder === undefined) {
+      this.byPlaceholder = new Map();
+      for (const e of this.entries) this.byPlaceholder.set(placeholderKey(e.type, e.index), e);
+    }
     return this.byPlaceholder.get(placeholderKey(type, index))?.value;
   }
 
