@@ -40,6 +40,25 @@ const PLATE_PROVINCES = new Set(
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isUpper = (c: number) => c >= 65 && c <= 90;
 
+/** Character classes of the scan, one per UTF-16 code unit (after folding for the `FOLD` class). */
+const OTHER = 0;
+const DIGIT = 1;
+const UPPER = 2;
+const SEPARATOR = 3;
+const DOT = 4;
+const PLUS = 5;
+const FOLD = 6;
+const PROVINCE = 7;
+const CLASS = new Uint8Array(0x10000);
+for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
+for (let c = 65; c <= 90; c++) CLASS[c] = UPPER;
+CLASS[32] = SEPARATOR;
+CLASS[45] = SEPARATOR;
+CLASS[46] = DOT;
+CLASS[43] = PLUS;
+for (let c = 0xa0; c < 0x10000; c++) if (foldCode(c) !== c) CLASS[c] = FOLD;
+for (const c of PLATE_PROVINCES) CLASS[c] = PROVINCE;
+
 /** The bit of a run of `n` in {@link TextStats.digitRuns} / {@link TextStats.alnumRuns}. */
 export const runBit = (n: number): number => 1 << Math.min(n, 30);
 
@@ -67,33 +86,14 @@ export function scanText(text: string): ScannedText {
   const n = text.length;
   for (let i = 0; i < n; i++) {
     let c = text.charCodeAt(i);
-    if (c > 0x3000 && c < 0xff01) {
-      // CJK and the like (nothing to fold): only ends runs, and may start a licence plate.
-      if (digitRun > 0) {
-        digitRuns |= runBit(digitRun);
-        if (chain > longestChain) longestChain = chain;
-        digitRun = 0;
-      }
-      if (alnumRun > 0) {
-        alnumRuns |= runBit(alnumRun);
-        alnumRun = 0;
-      }
-      chain = 0;
-      if (c >= 0x4e00 && i + 1 < n && isUpper(foldCode(text.charCodeAt(i + 1))) && PLATE_PROVINCES.has(c)) {
-        plateStart = true;
-      }
-      prev = c;
-      continue;
+    let k = CLASS[c] as number;
+    if (k === FOLD) {
+      c = foldCode(c);
+      folded += text.slice(from, i) + String.fromCharCode(c);
+      from = i + 1;
+      k = c < 128 ? (CLASS[c] as number) : OTHER;
     }
-    if (c >= 0xa0) {
-      const f = foldCode(c);
-      if (f !== c) {
-        folded += text.slice(from, i) + String.fromCharCode(f);
-        from = i + 1;
-        c = f;
-      }
-    }
-    if (c >= 48 && c <= 57) {
+    if (k === DIGIT) {
       digits++;
       if (digitRun === 0 && c === 48) phoneStart = true;
       digitRun++;
@@ -107,7 +107,7 @@ export function scanText(text: string): ScannedText {
       if (chain > longestChain) longestChain = chain;
       digitRun = 0;
     }
-    if (c >= 65 && c <= 90) {
+    if (k === UPPER) {
       upper++;
       if (
         alnumRun === 0 &&
@@ -126,16 +126,20 @@ export function scanText(text: string): ScannedText {
       alnumRuns |= runBit(alnumRun);
       alnumRun = 0;
     }
-    if (c === 32 || c === 45) {
+    if (k === OTHER) {
+      chain = 0;
+    } else if (k === SEPARATOR) {
       // A chain goes on over one space or hyphen right after a digit.
       if (prev < 48 || prev > 57) chain = 0;
     } else {
       chain = 0;
-      if (c === 46) {
+      if (k === DOT) {
         if (prev >= 48 && prev <= 57 && isDigit(foldCode(text.charCodeAt(i + 1)))) dottedDigits++;
-      } else if (c === 43) {
+      } else if (k === PLUS) {
         const next = foldCode(text.charCodeAt(i + 1));
         if (next >= 49 && next <= 57) phoneStart = true;
+      } else if (isUpper(foldCode(text.charCodeAt(i + 1)))) {
+        plateStart = true;
       }
     }
     prev = c;
