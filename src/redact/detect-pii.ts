@@ -2,7 +2,7 @@ import { contextPolarity } from './context-words.js';
 import { BUILT_IN_DETECTORS, type Candidate, type DetectEnv, type Detector } from './detectors.js';
 import { foldWidth } from './fold-width.js';
 import { InvalidRedactConfigError } from './invalid-redact-config-error.js';
-import { scanText } from './text-stats.js';
+import { GATE, scanText } from './text-stats.js';
 import type { CustomPattern, DenyEntry, DetectOptions, PiiFinding } from './types.js';
 
 /** Score added by a positive context word, and taken away by a business-number word. */
@@ -47,6 +47,7 @@ function customDetector(p: CustomPattern): Detector {
     priority: 95,
     positive: [],
     negatives: false,
+    gate: GATE.ALWAYS,
     find(folded) {
       const out: Candidate[] = [];
       re.lastIndex = 0;
@@ -89,6 +90,7 @@ function denyDetector(entries: readonly (string | DenyEntry)[]): Detector {
     priority: 96,
     positive: [],
     negatives: false,
+    gate: GATE.ALWAYS,
     find(folded) {
       const out: Candidate[] = [];
       for (const e of list) {
@@ -181,6 +183,7 @@ export function detectCandidates(text: string, options: DetectOptions = {}): Can
   const kept: Candidate[] = [];
   for (let di = 0; di < detectors.length; di++) {
     const d = detectors[di] as Detector;
+    if ((d.gate & stats.gates) === 0) continue;
     const found = d.find(folded, env);
     for (let ci = 0; ci < found.length; ci++) {
       const c = found[ci] as Candidate;

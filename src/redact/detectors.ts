@@ -11,7 +11,7 @@ import {
   validProvince,
 } from './checksums.js';
 import { hasPositiveWord, POSITIVE_WORDS } from './context-words.js';
-import { runBit, type TextStats } from './text-stats.js';
+import { GATE, type TextStats } from './text-stats.js';
 
 /** A scored span before context, threshold and overlap resolution. */
 export interface Candidate {
@@ -39,6 +39,8 @@ export interface Detector {
   positive: readonly string[];
   /** Whether business-number words (订单号, tracking …) lower the score. */
   negatives: boolean;
+  /** {@link GATE} bit: `find` is called only when the scan of the text set it. */
+  gate: number;
   find(folded: string, env: DetectEnv): readonly Candidate[];
 }
 
@@ -56,8 +58,10 @@ interface RegexSpec {
   type: string;
   priority: number;
   re: RegExp;
-  /** A cheap test that must pass for the regex to run at all (most messages have no such data). */
-  quick?: (folded: string, stats: TextStats) => boolean;
+  /** {@link GATE} bit that the scan must set for the detector to run (most messages have no such data). */
+  gate: number;
+  /** A further cheap test of the text before the regex runs. */
+  quick?: (folded: string) => boolean;
   negatives?: boolean;
   /**
    * The highest score a candidate can have before context: when it is below the threshold, the
@@ -76,8 +80,9 @@ function regexDetector(spec: RegexSpec): Detector {
     priority,
     positive,
     negatives: spec.negatives ?? true,
+    gate: spec.gate,
     find(folded, env) {
-      if (spec.quick && !spec.quick(folded, env.stats)) return NONE;
+      if (spec.quick && !spec.quick(folded)) return NONE;
       if (spec.maxBase !== undefined && spec.maxBase < env.threshold && !hasPositiveWord(folded, positive)) {
         return NONE;
       }
@@ -127,7 +132,8 @@ function base64UrlJson(part: string): unknown {
 
 const openAi = regexDetector({
   type: 'SECRET_OPENAI',
-  quick: (t, s) => s.maySecret && t.includes('sk-'),
+  gate: GATE.SECRET,
+  quick: (t) => t.includes('sk-'),
   priority: 100,
   negatives: false,
   re: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g,
@@ -138,7 +144,8 @@ const awsKeyId = regexDetector({
   type: 'SECRET_AWS',
   priority: 100,
   negatives: false,
-  quick: (t, s) => s.maySecret && /A(?:KIA|SIA|BIA|CCA|3T)/.test(t),
+  gate: GATE.SECRET,
+  quick: (t) => /A(?:KIA|SIA|BIA|CCA|3T)/.test(t),
   re: /(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g,
   validate: (m) => ({ score: 0.9, key: m[0] }),
 });
@@ -147,7 +154,8 @@ const awsSecret = regexDetector({
   type: 'SECRET_AWS',
   priority: 100,
   negatives: false,
-  quick: (t, s) => s.maySecret && /aws/i.test(t),
+  gate: GATE.SECRET,
+  quick: (t) => /aws/i.test(t),
   re: /aws_?secret_?access_?key["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/dgi,
   validate: (m) => {
     const span = groupSpan(m, 1);
@@ -157,7 +165,8 @@ const awsSecret = regexDetector({
 
 const github = regexDetector({
   type: 'SECRET_GITHUB',
-  quick: (t, s) => s.maySecret && (t.includes('gh') || t.includes('github_pat_')),
+  gate: GATE.SECRET,
+  quick: (t) => t.includes('gh') || t.includes('github_pat_'),
   priority: 100,
   negatives: false,
   re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/g,
@@ -166,7 +175,8 @@ const github = regexDetector({
 
 const jwt = regexDetector({
   type: 'SECRET_JWT',
-  quick: (t, s) => s.maySecret && t.includes('eyJ'),
+  gate: GATE.SECRET,
+  quick: (t) => t.includes('eyJ'),
   priority: 100,
   negatives: false,
   re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
@@ -181,7 +191,8 @@ const password = regexDetector({
   type: 'SECRET_PASSWORD',
   priority: 99,
   negatives: false,
-  quick: (t, s) => s.maySecret && /pass|pwd|secret|api_?key|token|密码|口令/i.test(t),
+  gate: GATE.SECRET,
+  quick: (t) => /pass|pwd|secret|api_?key|token|密码|口令/i.test(t),
   re: /(?:(?<![A-Za-z0-9_])(?:password|passwd|passphrase|pwd|client_secret|secret_key|api_key|apikey|access_token|auth_token)["']?\s{0,3}[:=]\s{0,3}["']?|(?:密码|口令)\s{0,2}(?:(?:是|为)\s{0,2}:?|[:=])\s{0,2}["']?)([^\s"'<>,;。；、)]{3,128})/dgi,
   validate: (m) => {
     const span = groupSpan(m, 1);
@@ -203,8 +214,9 @@ const privateKey: Detector = {
   priority: 100,
   positive: [],
   negatives: false,
-  find(folded, env) {
-    if (!env.stats.maySecret || !folded.includes('PRIVATE KEY')) return NONE;
+  gate: GATE.SECRET,
+  find(folded) {
+    if (!folded.includes('PRIVATE KEY')) return NONE;
     const out: Candidate[] = [];
     const begin = new RegExp(BEGIN_KEY.source, 'g');
     const end = new RegExp(END_KEY.source, 'g');
@@ -242,7 +254,7 @@ const privateKey: Detector = {
 const cnId18 = regexDetector({
   type: 'CN_ID',
   priority: 90,
-  quick: (_t, s) => s.longestChain >= 17,
+  gate: GATE.CHAIN_17,
   re: /(?<![0-9])(\d{6}) ?(\d{8}) ?(\d{3}[0-9Xx])(?![0-9])/g,
   validate: (m, _f, env) => {
     const id = `${m[1]}${m[2]}${m[3]}`.toUpperCase();
@@ -253,7 +265,7 @@ const cnId18 = regexDetector({
 const cnId15 = regexDetector({
   type: 'CN_ID',
   priority: 89,
-  quick: (_t, s) => (s.digitRuns & runBit(15)) !== 0,
+  gate: GATE.RUN_15,
   maxBase: 0.25,
   re: /(?<![0-9])\d{15}(?![0-9])/g,
   validate: (m, _f, env) => (validCnId15(m[0], env.now) ? { score: 0.25, key: m[0] } : null),
@@ -263,7 +275,7 @@ const cnId15 = regexDetector({
 const foreignPr15 = regexDetector({
   type: 'CN_ID',
   priority: 89,
-  quick: (_t, s) => (s.digitRuns & runBit(12)) !== 0,
+  gate: GATE.RUN_12,
   maxBase: 0.25,
   re: /(?<![A-Z0-9])[A-Z]{3}\d{12}(?![0-9])/g,
   validate: (m) => ({ score: 0.25, key: m[0] }),
@@ -271,7 +283,7 @@ const foreignPr15 = regexDetector({
 
 const uscc = regexDetector({
   type: 'CN_USCC',
-  quick: (_t, s) => (s.alnumRuns & runBit(18)) !== 0,
+  gate: GATE.ALNUM_18,
   priority: 85,
   re: /(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])/g,
   validate: (m) => {
@@ -306,7 +318,7 @@ function cardScore(d: string): number | null {
 
 const bankCard = regexDetector({
   type: 'BANK_CARD',
-  quick: (_t, s) => s.longestChain >= 13,
+  gate: GATE.CHAIN_13,
   priority: 80,
   re: /(?<![0-9])(?<![0-9][ -])\d(?:[ -]?\d){12,18}(?![0-9])/g,
   validate: (m) => {
@@ -329,7 +341,7 @@ const bankCard = regexDetector({
 
 const iban = regexDetector({
   type: 'IBAN',
-  quick: (_t, s) => s.ibanStart,
+  gate: GATE.IBAN,
   priority: 82,
   re: /(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Z0-9])/g,
   validate: (m) => {
@@ -360,7 +372,7 @@ const MOBILE_DIGITS = /^(?:00)?861[3-9][0-9]{9}$/;
 
 const cnMobile = regexDetector({
   type: 'CN_PHONE',
-  quick: (_t, s) => s.longestChain >= 11,
+  gate: GATE.CHAIN_11,
   priority: 70,
   re: /(?<![0-9¥$￥€£])(?<![0-9]-)(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?|86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?![0-9])(?!-[0-9])(?!\.[0-9])/g,
   validate: (m) => {
@@ -400,8 +412,8 @@ const phone: Detector = {
   priority: 65,
   positive: POSITIVE_WORDS.PHONE ?? [],
   negatives: true,
-  find(folded, env) {
-    if (env.stats.digits < 7 || !env.stats.phoneStart) return NONE;
+  gate: GATE.PHONE,
+  find(folded) {
     const out: Candidate[] = [];
     const re = PHONE_CANDIDATE;
     re.lastIndex = 0;
@@ -458,7 +470,7 @@ const FILE_EXTENSIONS = new Set([
 
 const email = regexDetector({
   type: 'EMAIL',
-  quick: (t) => t.includes('@'),
+  gate: GATE.EMAIL,
   priority: 75,
   negatives: false,
   re: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
@@ -472,7 +484,7 @@ const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const ipv4 = regexDetector({
   type: 'IP',
   priority: 55,
-  quick: (_t, s) => s.dottedDigits >= 3,
+  gate: GATE.IPV4,
   re: new RegExp(`(?<![0-9.])(?<![vV])(?:${OCTET}\\.){3}${OCTET}(?![0-9]|\\.[0-9])`, 'g'),
   validate: (m) => {
     const ip = m[0];
@@ -484,6 +496,7 @@ const ipv4 = regexDetector({
 const ipv6 = regexDetector({
   type: 'IP',
   priority: 55,
+  gate: GATE.IPV6,
   quick: (t) => t.includes('::') || /[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:/.test(t),
   re: /(?<![0-9A-Za-z_:.])[0-9A-Fa-f:]{2,39}(?![0-9A-Za-z_:.])/g,
   validate: (m) => {
@@ -505,7 +518,7 @@ function ssnValid(d: string): boolean {
 
 const ssn = regexDetector({
   type: 'US_SSN',
-  quick: (_t, s) => s.longestChain >= 9,
+  gate: GATE.CHAIN_9,
   priority: 60,
   re: /(?<![0-9])(?<![0-9]-)\d{3}([- ])\d{2}\1\d{4}(?![0-9])(?!-[0-9])/g,
   validate: (m) => {
@@ -519,7 +532,7 @@ const ssnBare = regexDetector({
   type: 'US_SSN',
   priority: 59,
   maxBase: 0.2,
-  quick: (_t, s) => (s.digitRuns & runBit(9)) !== 0,
+  gate: GATE.RUN_9,
   re: /(?<![0-9])\d{9}(?![0-9])/g,
   validate: (m) => (ssnValid(m[0]) ? { score: 0.2, key: m[0] } : null),
 });
@@ -527,7 +540,7 @@ const ssnBare = regexDetector({
 const passport = regexDetector({
   type: 'PASSPORT',
   maxBase: 0.2,
-  quick: (_t, s) => (s.digitRuns & (runBit(7) | runBit(8) | runBit(9))) !== 0,
+  gate: GATE.RUN_7_TO_9,
   priority: 50,
   re: /(?<![A-Z0-9])(?:E[A-HJ-NP-Z]\d{7}|[EGK]\d{8}|(?:PE|SE|DE|MA)\d{7}|[PS]\.\d{7}|S\d{8}|1[45]\d{7})(?![A-Z0-9])/g,
   validate: (m) => ({ score: 0.2, key: m[0] }),
@@ -535,7 +548,7 @@ const passport = regexDetector({
 
 const plate = regexDetector({
   type: 'CN_PLATE',
-  quick: (_t, s) => s.plateStart && s.digits >= 2,
+  gate: GATE.PLATE,
   priority: 45,
   negatives: false,
   re: /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-HJ-NP-Z][ ·•.-]?(?:\d{5}[A-HJK]|[A-HJK][A-HJ-NP-Z0-9]\d{4}|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])(?![A-Za-z0-9])/g,

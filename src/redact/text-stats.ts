@@ -22,7 +22,33 @@ export interface TextStats {
   ibanStart: boolean;
   /** A province character followed by an upper-case letter (licence plate). */
   plateStart: boolean;
+  /** The {@link GATE} bits whose condition holds: a detector runs only when its bit is set. */
+  gates: number;
 }
+
+/**
+ * Gates of the detectors, one bit each, decided by the scan: a detector whose data cannot occur in
+ * the text (no digit chain long enough, no `@` …) is not even called.
+ */
+export const GATE = {
+  ALWAYS: 1 << 0,
+  SECRET: 1 << 1,
+  CHAIN_17: 1 << 2,
+  RUN_15: 1 << 3,
+  RUN_12: 1 << 4,
+  ALNUM_18: 1 << 5,
+  CHAIN_13: 1 << 6,
+  IBAN: 1 << 7,
+  CHAIN_11: 1 << 8,
+  PHONE: 1 << 9,
+  EMAIL: 1 << 10,
+  IPV4: 1 << 11,
+  IPV6: 1 << 12,
+  CHAIN_9: 1 << 13,
+  RUN_9: 1 << 14,
+  RUN_7_TO_9: 1 << 15,
+  PLATE: 1 << 16,
+} as const;
 
 /** The width-folded text (see `foldWidth`) and its statistics. */
 export interface ScannedText {
@@ -49,6 +75,8 @@ const DOT = 4;
 const PLUS = 5;
 const FOLD = 6;
 const PROVINCE = 7;
+const AT = 8;
+const COLON = 9;
 const CLASS = new Uint8Array(0x10000);
 for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
 for (let c = 65; c <= 90; c++) CLASS[c] = UPPER;
@@ -56,6 +84,8 @@ CLASS[32] = SEPARATOR;
 CLASS[45] = SEPARATOR;
 CLASS[46] = DOT;
 CLASS[43] = PLUS;
+CLASS[64] = AT;
+CLASS[58] = COLON;
 for (let c = 0xa0; c < 0x10000; c++) if (foldCode(c) !== c) CLASS[c] = FOLD;
 for (const c of PLATE_PROVINCES) CLASS[c] = PROVINCE;
 
@@ -77,6 +107,8 @@ export function scanText(text: string): ScannedText {
   let phoneStart = false;
   let ibanStart = false;
   let plateStart = false;
+  let hasAt = false;
+  let hasColon = false;
   let digitRun = 0;
   let alnumRun = 0;
   let chain = 0;
@@ -138,6 +170,10 @@ export function scanText(text: string): ScannedText {
       } else if (k === PLUS) {
         const next = foldCode(text.charCodeAt(i + 1));
         if (next >= 49 && next <= 57) phoneStart = true;
+      } else if (k === AT) {
+        hasAt = true;
+      } else if (k === COLON) {
+        hasColon = true;
       } else if (isUpper(foldCode(text.charCodeAt(i + 1)))) {
         plateStart = true;
       }
@@ -151,12 +187,32 @@ export function scanText(text: string): ScannedText {
   if (alnumRun > 0) alnumRuns |= runBit(alnumRun);
   if (from > 0) folded += text.slice(from);
   else folded = text;
+  const maySecret = SECRET_HINT.test(folded);
+  const has = (bit: number, yes: boolean) => (yes ? bit : 0);
+  const gates =
+    GATE.ALWAYS |
+    has(GATE.SECRET, maySecret) |
+    has(GATE.CHAIN_17, longestChain >= 17) |
+    has(GATE.RUN_15, (digitRuns & runBit(15)) !== 0) |
+    has(GATE.RUN_12, (digitRuns & runBit(12)) !== 0) |
+    has(GATE.ALNUM_18, (alnumRuns & runBit(18)) !== 0) |
+    has(GATE.CHAIN_13, longestChain >= 13) |
+    has(GATE.IBAN, ibanStart) |
+    has(GATE.CHAIN_11, longestChain >= 11) |
+    has(GATE.PHONE, digits >= 7 && phoneStart) |
+    has(GATE.EMAIL, hasAt) |
+    has(GATE.IPV4, dottedDigits >= 3) |
+    has(GATE.IPV6, hasColon) |
+    has(GATE.CHAIN_9, longestChain >= 9) |
+    has(GATE.RUN_9, (digitRuns & runBit(9)) !== 0) |
+    has(GATE.RUN_7_TO_9, (digitRuns & (runBit(7) | runBit(8) | runBit(9))) !== 0) |
+    has(GATE.PLATE, plateStart && digits >= 2);
   return {
     folded,
     stats: {
       digits,
       upper,
-      maySecret: SECRET_HINT.test(folded),
+      maySecret,
       digitRuns,
       alnumRuns,
       longestChain,
@@ -164,6 +220,7 @@ export function scanText(text: string): ScannedText {
       phoneStart,
       ibanStart,
       plateStart,
+      gates,
     },
   };
 }
