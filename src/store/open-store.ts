@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { cachedStatements } from './cached-statements.js';
 import { migrations as allMigrations, type Migration, type StoreDialect } from './migrations/index.js';
 import { runMigrations } from './run-migrations.js';
 import type { Database } from './schema.js';
@@ -127,7 +128,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
         },
       );
     }
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
     store = { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
   }
   if (options.migrate !== false) {

@@ -1,0 +1,35 @@
+import type SQLite from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+
+/**
+ * The better-sqlite3 database as Kysely's SQLite dialect sees it, with each statement prepared once
+ * per SQL text instead of once per query (preparing costs more than running the small statements a
+ * gateway call makes). At most `limit` statements are kept; the least recently used one goes first.
+ * A statement still being iterated (a streamed query) is not shared: a fresh one is prepared.
+ */
+export function cachedStatements(sqlite: SQLite.Database, limit = 256): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare(sql: string): SqliteStatement {
+      const cached = cache.get(sql);
+      if (cached !== undefined) {
+        if (cached.busy) return sqlite.prepare(sql);
+        // Re-inserted: the Map's order is the recency order.
+        cache.delete(sql);
+        cache.set(sql, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(sql);
+      cache.set(sql, statement);
+      if (cache.size > limit) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+      return statement;
+    },
+  };
+}
