@@ -100,6 +100,20 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
  * 23 or 25 hours; it always starts at local midnight.
  */
 export function periodBounds(period: BudgetPeriod, now: number, timeZone: string): PeriodBounds {
+  // Every call of a budgeted request asks for the same few periods: reuse the last bounds computed
+  // for a period and zone while `now` is inside them (the zone's formatting is the costly part).
+  const slot = `${period}\0${timeZone}`;
+  const last = lastBounds.get(slot);
+  if (last !== undefined && now >= last.start && now < last.end) return last;
+  const bounds = computeBounds(period, now, timeZone);
+  if (lastBounds.size > 100) lastBounds.clear();
+  lastBounds.set(slot, bounds);
+  return bounds;
+}
+
+const lastBounds = new Map<string, Readonly<PeriodBounds>>();
+
+function computeBounds(period: BudgetPeriod, now: number, timeZone: string): PeriodBounds {
   const w = wallClock(now, timeZone);
   if (period === 'day') {
     return {
