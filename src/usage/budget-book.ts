@@ -450,42 +450,48 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     return count;
   }
 
+  /**
+   * Releases a hold and charges the usage; returns each counter's `used_*` after the update (read by
+   * the UPDATE itself, for the threshold alerts), `undefined` for a counter that does not exist.
+   */
   async function release(
     db: Kysely<Database>,
     items: ReservationItem[],
     held: boolean,
     actual?: Array<[number, number]>,
-  ) {
+  ): Promise<Array<{ used_tokens: number; used_cost: number } | undefined>> {
+    const after: Array<{ used_tokens: number; used_cost: number } | undefined> = [];
     for (const [i, item] of items.entries()) {
       const [tokens, cost] = actual?.[i] ?? [0, 0];
-      await db
-        .updateTable('budget_counters')
-        .set((eb) => ({
-          reserved_tokens: eb('reserved_tokens', '-', held ? item.tokens : 0),
-          reserved_cost: eb('reserved_cost', '-', held ? item.cost : 0),
-          used_tokens: eb('used_tokens', '+', tokens),
-          used_cost: eb('used_cost', '+', cost),
-        }))
-        .where('scope', '=', item.scope)
-        .where('scope_id', '=', item.scopeId)
-        .where('period', '=', item.period)
-        .where('period_key', '=', item.periodKey)
-        .execute();
+      after.push(
+        await db
+          .updateTable('budget_counters')
+          .set((eb) => ({
+            reserved_tokens: eb('reserved_tokens', '-', held ? item.tokens : 0),
+            reserved_cost: eb('reserved_cost', '-', held ? item.cost : 0),
+            used_tokens: eb('used_tokens', '+', tokens),
+            used_cost: eb('used_cost', '+', cost),
+          }))
+          .where('scope', '=', item.scope)
+          .where('scope_id', '=', item.scopeId)
+          .where('period', '=', item.period)
+          .where('period_key', '=', item.periodKey)
+          .returning(['used_tokens', 'used_cost'])
+          .executeTakeFirst(),
+      );
     }
+    return after;
   }
 
-  async function alertCrossings(items: ReservationItem[], added: Array<[number, number]>) {
+  async function alertCrossings(
+    items: ReservationItem[],
+    added: Array<[number, number]>,
+    after: Array<{ used_tokens: number; used_cost: number } | undefined>,
+  ) {
     const notifier = options.notifier;
     if (!notifier || thresholds.length === 0) return;
     for (const [i, item] of items.entries()) {
-      const row = await store.db
-        .selectFrom('budget_counters')
-        .select(['used_tokens', 'used_cost'])
-        .where('scope', '=', item.scope)
-        .where('scope_id', '=', item.scopeId)
-        .where('period', '=', item.period)
-        .where('period_key', '=', item.periodKey)
-        .executeTakeFirst();
+      const row = after[i];
       if (!row) continue;
       const [addedTokens, addedCost] = added[i] ?? [0, 0];
       const checks: Array<[BudgetUnit, number, number, number | null]> = [
@@ -566,12 +572,12 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
         return [actual.tokens, cost];
       });
       const id = reservation.id;
-      await writeTransaction(store, async (db) => {
+      const after = await writeTransaction(store, async (db) => {
         const deleted = await db.deleteFrom('budget_reservations').where('id', '=', id).executeTakeFirst();
         // Not found: the lease expired and the hold was reclaimed already; charge the usage only.
-        await release(db, reservation.items, Number(deleted.numDeletedRows) > 0, amounts);
+        return release(db, reservation.items, Number(deleted.numDeletedRows) > 0, amounts);
       });
-      await alertCrossings(reservation.items, amounts).catch(() => undefined);
+      await alertCrossings(reservation.items, amounts, after).catch(() => undefined);
     },
     reclaimExpired,
     limits,
