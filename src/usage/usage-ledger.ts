@@ -99,31 +99,17 @@ export function createUsageLedger(store: Pick<Store, 'db'>, clock: () => number 
 
   return {
     async record(e) {
-      await db
-        .insertInto('usage_ledger')
-        .values({
-          id: randomUUID(),
-          created_at: e.at,
-          key_id: e.keyId ?? null,
-          user_id: e.userId ?? null,
-          conversation_id: e.conversationId ?? null,
-          model: e.model,
-          upstream: e.upstream ?? null,
-          request_id: e.requestId ?? null,
-          upstream_request_id: e.upstreamRequestId ?? null,
-          attempt: e.attempt,
-          prompt_tokens: e.promptTokens,
-          completion_tokens: e.completionTokens,
-          cached_tokens: e.cachedTokens,
-          reasoning_tokens: e.reasoningTokens,
-          cost: e.cost,
-          currency: e.cost === null ? null : e.currency,
-          latency_ms: e.latencyMs === null ? null : Math.round(e.latencyMs),
-          outcome: e.outcome,
-          error_code: e.errorCode ?? null,
-          estimated: e.estimated ? 1 : 0,
-        })
-        .execute();
+      // Raw SQL: one row per upstream attempt is the hottest write; Kysely's builder would cost more
+      // to compile than the insert costs to run.
+      await sql`insert into usage_ledger (id, created_at, key_id, user_id, conversation_id, model,
+        upstream, request_id, upstream_request_id, attempt, prompt_tokens, completion_tokens,
+        cached_tokens, reasoning_tokens, cost, currency, latency_ms, outcome, error_code, estimated)
+        values (${randomUUID()}, ${e.at}, ${e.keyId ?? null}, ${e.userId ?? null},
+        ${e.conversationId ?? null}, ${e.model}, ${e.upstream ?? null}, ${e.requestId ?? null},
+        ${e.upstreamRequestId ?? null}, ${e.attempt}, ${e.promptTokens}, ${e.completionTokens},
+        ${e.cachedTokens}, ${e.reasoningTokens}, ${e.cost}, ${e.cost === null ? null : e.currency},
+        ${e.latencyMs === null ? null : Math.round(e.latencyMs)}, ${e.outcome}, ${e.errorCode ?? null},
+        ${e.estimated ? 1 : 0})`.execute(db);
     },
 
     async summarize(query = {}) {
