@@ -96,7 +96,8 @@ function throughputs(text: { messages: string[]; mb: number }): number[] {
   // Warm-up: two full passes per tool. With 500 messages only, the first rounds were still getting
   // faster (a tool doing its work in JavaScript waits for the optimising compiler, which shares two
   // cores with everything else), so the median mixed warm-up into the result.
-  for (let pass = 0; pass < 2; pass++) for (const tool of tools) for (const m of text.messages) tool.redact(m);
+  for (let pass = 0; pass < 2; pass++)
+    for (const tool of tools) for (const m of text.messages) tool.redact(m);
   const samples: number[][] = tools.map(() => []);
   for (let round = 0; round < 7; round++) {
     tools.forEach((tool, i) => {
