@@ -39,7 +39,9 @@ export function createRunawayGuard(options: RunawayGuardOptions = {}): RunawayGu
   const windowMs = options.windowMs ?? 60_000;
   const clock = options.clock ?? systemClock;
   const maxEntries = options.maxEntries ?? 10_000;
-  const seen = new Map<string, number[]>();
+  // Per (caller, request): the times it was let through, oldest first, from `head` on. Expired ones
+  // are skipped by moving `head` (no copy per call: a high `maxRepeats` keeps many times).
+  const seen = new Map<string, { times: number[]; head: number }>();
   return {
     check(caller, request) {
       if (maxRepeats <= 0) return;
@@ -49,14 +51,20 @@ export function createRunawayGuard(options: RunawayGuardOptions = {}): RunawayGu
         .update('\0')
         .update(JSON.stringify(request))
         .digest('base64');
-      const times = (seen.get(key) ?? []).filter((t) => now - t < windowMs);
-      seen.delete(key);
-      if (times.length >= maxRepeats) {
-        seen.set(key, times);
-        throw new RunawayRequestError(caller, maxRepeats, windowMs, Math.max(0, times[0]! + windowMs - now));
+      const entry = seen.get(key) ?? { times: [], head: 0 };
+      const { times } = entry;
+      while (entry.head < times.length && now - times[entry.head]! >= windowMs) entry.head++;
+      if (entry.head > 64 && entry.head * 2 > times.length) {
+        entry.times = times.slice(entry.head);
+        entry.head = 0;
       }
-      times.push(now);
-      seen.set(key, times);
+      seen.delete(key);
+      seen.set(key, entry);
+      if (entry.times.length - entry.head >= maxRepeats) {
+        const oldest = entry.times[entry.head]!;
+        throw new RunawayRequestError(caller, maxRepeats, windowMs, Math.max(0, oldest + windowMs - now));
+      }
+      entry.times.push(now);
       if (seen.size > maxEntries) {
         const oldest = seen.keys().next().value;
         if (oldest !== undefined) seen.delete(oldest);
