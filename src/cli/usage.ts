@@ -4,6 +4,7 @@ import { UsageError } from '../errors/index.js';
 import { openStore } from '../store/index.js';
 import {
   createUsageLedger,
+  emptyUsageGroup,
   parseBudgetConfig,
   periodBounds,
   systemTimeZone,
@@ -232,18 +233,7 @@ function csvCell(s: string): string {
 }
 
 function total(groups: UsageGroup[]): UsageGroup {
-  const sum: UsageGroup = {
-    group: 'total',
-    attempts: 0,
-    failed: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-    cachedTokens: 0,
-    reasoningTokens: 0,
-    totalTokens: 0,
-    cost: {},
-    unpriced: 0,
-  };
+  const sum = emptyUsageGroup('total');
   for (const g of groups) {
     sum.attempts += g.attempts;
     sum.failed += g.failed;
@@ -265,20 +255,7 @@ function fillDays(groups: UsageGroup[], since: number, until: number, timeZone: 
   let cursor = since;
   for (let i = 0; i < 400 && cursor < until; i++) {
     const day = periodBounds('day', cursor, timeZone);
-    out.push(
-      byDay.get(day.key) ?? {
-        group: day.key,
-        attempts: 0,
-        failed: 0,
-        promptTokens: 0,
-        completionTokens: 0,
-        cachedTokens: 0,
-        reasoningTokens: 0,
-        totalTokens: 0,
-        cost: {},
-        unpriced: 0,
-      },
-    );
+    out.push(byDay.get(day.key) ?? emptyUsageGroup(day.key));
     cursor = day.end;
   }
   return out.length > 0 ? out : groups;

@@ -61,6 +61,7 @@ export { createRunawayGuard, type RunawayGuard, type RunawayGuardOptions } from 
 export { RunawayRequestError } from './runaway-request-error.js';
 export {
   createUsageLedger,
+  emptyUsageGroup,
   type LedgerEntry,
   type UsageGroup,
   type UsageGrouping,

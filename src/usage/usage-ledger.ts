@@ -72,6 +72,22 @@ export interface UsageGroup {
   unpriced: number;
 }
 
+/** A group with nothing counted yet. */
+export function emptyUsageGroup(group: string): UsageGroup {
+  return {
+    group,
+    attempts: 0,
+    failed: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
+    totalTokens: 0,
+    cost: {},
+    unpriced: 0,
+  };
+}
+
 /** The usage ledger: one row per upstream attempt. */
 export interface UsageLedger {
   record(entry: LedgerEntry): Promise<void>;
@@ -142,18 +158,7 @@ export function createUsageLedger(store: Pick<Store, 'db'>, clock: () => number 
               : String(row.g);
         let g = groups.get(name);
         if (!g) {
-          g = {
-            group: name,
-            attempts: 0,
-            failed: 0,
-            promptTokens: 0,
-            completionTokens: 0,
-            cachedTokens: 0,
-            reasoningTokens: 0,
-            totalTokens: 0,
-            cost: {},
-            unpriced: 0,
-          };
+          g = emptyUsageGroup(name);
           groups.set(name, g);
         }
         g.attempts += Number(row.attempts);
