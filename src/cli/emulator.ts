@@ -5,6 +5,7 @@ import { UsageError } from '../errors/index.js';
 import { modelsFromConfig } from '../tokens/index.js';
 import type { RegisterCommand } from './commands.js';
 import { type CliIo, detectLang, type Lang, t } from './io.js';
+import { waitForSignal } from './wait-for-signal.js';
 
 interface EmulatorFlags {
   port: string;
@@ -155,16 +156,4 @@ function integer(value: string, flag: string, lang: Lang, min: number, max: numb
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 }

@@ -5,6 +5,7 @@ import { UsageError } from '../errors/index.js';
 import { type GatewayHandle, startGateway, type UpstreamConfig } from '../server/index.js';
 import type { RegisterCommand } from './commands.js';
 import { type CliIo, detectLang, type Lang, t } from './io.js';
+import { waitForSignal } from './wait-for-signal.js';
 
 interface ServeFlags {
   port?: string;
@@ -141,16 +142,4 @@ export async function runServe(
       await emulator?.close();
     },
   };
-}
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 }
