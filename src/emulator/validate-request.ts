@@ -312,7 +312,9 @@ function stop(value: unknown): EmulatedError | undefined {
   return undefined;
 }
 
-function decimal(
+/** A number field within [min, max]; `decimal` and `integer` differ only in the check and the wording. */
+function numberInRange(
+  kind: 'decimal' | 'integer',
   body: Record<string, unknown>,
   field: string,
   min: number,
@@ -320,29 +322,20 @@ function decimal(
 ): EmulatedError | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) return invalidType(field, 'a decimal', value);
+  const valid =
+    typeof value === 'number' && (kind === 'integer' ? Number.isInteger(value) : Number.isFinite(value));
+  if (!valid) return invalidType(field, kind === 'integer' ? 'an integer' : 'a decimal', value);
   if (value > max)
-    return outOfRange(field, 'decimal', 'above maximum', `<= ${max}`, value, 'decimal_above_max_value');
+    return outOfRange(field, kind, 'above maximum', `<= ${max}`, value, `${kind}_above_max_value`);
   if (value < min)
-    return outOfRange(field, 'decimal', 'below minimum', `>= ${min}`, value, 'decimal_below_min_value');
+    return outOfRange(field, kind, 'below minimum', `>= ${min}`, value, `${kind}_below_min_value`);
   return undefined;
 }
 
-function integer(
-  body: Record<string, unknown>,
-  field: string,
-  min: number,
-  max: number,
-): EmulatedError | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) return invalidType(field, 'an integer', value);
-  if (value > max)
-    return outOfRange(field, 'integer', 'above maximum', `<= ${max}`, value, 'integer_above_max_value');
-  if (value < min)
-    return outOfRange(field, 'integer', 'below minimum', `>= ${min}`, value, 'integer_below_min_value');
-  return undefined;
-}
+const decimal = (body: Record<string, unknown>, field: string, min: number, max: number) =>
+  numberInRange('decimal', body, field, min, max);
+const integer = (body: Record<string, unknown>, field: string, min: number, max: number) =>
+  numberInRange('integer', body, field, min, max);
 
 function boolean(body: Record<string, unknown>, field: string): EmulatedError | undefined {
   const value = body[field];
