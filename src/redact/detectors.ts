@@ -11,7 +11,7 @@ import {
   validProvince,
 } from './checksums.js';
 import { hasPositiveWord, POSITIVE_WORDS } from './context-words.js';
-import { GATE, type TextStats } from './text-stats.js';
+import { GATE, RUN, type TextStats } from './text-stats.js';
 
 /** A scored span before context, threshold and overlap resolution. */
 export interface Candidate {
@@ -69,12 +69,20 @@ interface RegexSpec {
    */
   maxBase?: number;
   validate: (m: RegExpExecArray, folded: string, env: DetectEnv) => Validated | null;
+  /**
+   * Every position where a match can start (a superset, in text order), read from the scan: the
+   * expression is then tried only there (sticky), not over the whole text. The matches are those
+   * of the global expression: a start inside the previous match is skipped, as a global search
+   * would. Without it, the expression runs over the whole text.
+   */
+  starts?: (folded: string, stats: TextStats) => number[];
 }
 
 /** All regexes here are linear: bounded quantifiers or single-class runs, and look-behinds that only let a match start at the beginning of a run. */
 function regexDetector(spec: RegexSpec): Detector {
   const { type, priority } = spec;
   const positive = POSITIVE_WORDS[type] ?? [];
+  const sticky = spec.starts ? new RegExp(spec.re.source, spec.re.flags.replace('g', 'y')) : undefined;
   return {
     type,
     priority,
@@ -83,10 +91,35 @@ function regexDetector(spec: RegexSpec): Detector {
     gate: spec.gate,
     find(folded, env) {
       if (spec.quick && !spec.quick(folded)) return NONE;
+      const starts = spec.starts?.(folded, env.stats);
+      if (starts !== undefined && starts.length === 0) return NONE;
       if (spec.maxBase !== undefined && spec.maxBase < env.threshold && !hasPositiveWord(folded, positive)) {
         return NONE;
       }
       const out: Candidate[] = [];
+      if (starts !== undefined && sticky !== undefined) {
+        let after = 0;
+        for (let i = 0; i < starts.length; i++) {
+          const at = starts[i] as number;
+          if (at < after) continue;
+          sticky.lastIndex = at;
+          const m = sticky.exec(folded);
+          if (m === null) continue;
+          after = at + Math.max(1, m[0].length);
+          if (m[0].length === 0) continue;
+          const v = spec.validate(m, folded, env);
+          if (v === null) continue;
+          out.push({
+            type,
+            start: v.start ?? at,
+            end: v.end ?? at + m[0].length,
+            score: v.score,
+            key: v.key,
+            priority,
+          });
+        }
+        return out;
+      }
       // One compiled regex per detector: detection is synchronous, so lastIndex cannot be shared.
       const re = spec.re;
       re.lastIndex = 0;
@@ -105,6 +138,63 @@ function regexDetector(spec: RegexSpec): Detector {
     },
   };
 }
+
+/** Starts of the digit runs for which `keep` holds (see {@link TextStats.runs}). */
+function runStarts(
+  folded: string,
+  stats: TextStats,
+  keep: (folded: string, start: number, length: number, chain: number, chainStart: boolean) => boolean,
+): number[] {
+  const runs = stats.runs;
+  const out: number[] = [];
+  for (let r = 0; r < runs.length; r += RUN.size) {
+    const start = runs[r + RUN.start] as number;
+    if (
+      keep(
+        folded,
+        start,
+        runs[r + RUN.length] as number,
+        runs[r + RUN.chain] as number,
+        runs[r + RUN.chainStart] === 1,
+      )
+    ) {
+      out.push(start);
+    }
+  }
+  return out;
+}
+
+/** Starts of the `[0-9A-Z]` runs for which `keep` holds. */
+function alnumStarts(
+  folded: string,
+  stats: TextStats,
+  keep: (folded: string, start: number, length: number) => boolean,
+): number[] {
+  const runs = stats.alnumRuns;
+  const out: number[] = [];
+  for (let r = 0; r < runs.length; r += 2) {
+    const start = runs[r] as number;
+    if (keep(folded, start, runs[r + 1] as number)) out.push(start);
+  }
+  return out;
+}
+
+/** Two sorted lists of positions as one. */
+function merged(a: number[], b: number[]): number[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && (a[i] as number) < (b[j] as number))) out.push(a[i++] as number);
+    else out.push(b[j++] as number);
+  }
+  return out;
+}
+
+const isUpperCode = (c: number) => c >= 65 && c <= 90;
+const isDigitCode = (c: number) => c >= 48 && c <= 57;
 
 /** The ASCII digits of `s`, in order (candidates are short: a loop beats a global replace). */
 function digitsOf(s: string): string {
@@ -256,6 +346,7 @@ const cnId18 = regexDetector({
   priority: 90,
   gate: GATE.CHAIN_17,
   re: /(?<![0-9])(\d{6}) ?(\d{8}) ?(\d{3}[0-9Xx])(?![0-9])/g,
+  starts: (f, st) => runStarts(f, st, (_f, _s, length, chain) => length >= 6 && chain >= 17),
   validate: (m, _f, env) => {
     const id = `${m[1]}${m[2]}${m[3]}`.toUpperCase();
     return validCnId18(id, env.now) ? { score: 1, key: id } : null;
@@ -268,6 +359,7 @@ const cnId15 = regexDetector({
   gate: GATE.RUN_15,
   maxBase: 0.25,
   re: /(?<![0-9])\d{15}(?![0-9])/g,
+  starts: (f, st) => runStarts(f, st, (_f, _s, length) => length === 15),
   validate: (m, _f, env) => (validCnId15(m[0], env.now) ? { score: 0.25, key: m[0] } : null),
 });
 
@@ -278,6 +370,8 @@ const foreignPr15 = regexDetector({
   gate: GATE.RUN_12,
   maxBase: 0.25,
   re: /(?<![A-Z0-9])[A-Z]{3}\d{12}(?![0-9])/g,
+  starts: (f, st) =>
+    alnumStarts(f, st, (t, start, length) => length >= 15 && isUpperCode(t.charCodeAt(start))),
   validate: (m) => ({ score: 0.25, key: m[0] }),
 });
 
@@ -286,6 +380,7 @@ const uscc = regexDetector({
   gate: GATE.ALNUM_18,
   priority: 85,
   re: /(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])/g,
+  starts: (f, st) => alnumStarts(f, st, (_t, _s, length) => length === 18),
   validate: (m) => {
     const code = m[0];
     if (usccCheckChar(code.slice(0, 17)) !== code[17]) return null;
@@ -321,6 +416,7 @@ const bankCard = regexDetector({
   gate: GATE.CHAIN_13,
   priority: 80,
   re: /(?<![0-9])(?<![0-9][ -])\d(?:[ -]?\d){12,18}(?![0-9])/g,
+  starts: (f, st) => runStarts(f, st, (_f, _s, _l, chain, chainStart) => chainStart && chain >= 13),
   validate: (m) => {
     const raw = m[0];
     const all = digitsOf(raw);
@@ -344,6 +440,17 @@ const iban = regexDetector({
   gate: GATE.IBAN,
   priority: 82,
   re: /(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Z0-9])/g,
+  starts: (f, st) =>
+    alnumStarts(
+      f,
+      st,
+      (t, start, length) =>
+        length >= 4 &&
+        isUpperCode(t.charCodeAt(start)) &&
+        isUpperCode(t.charCodeAt(start + 1)) &&
+        isDigitCode(t.charCodeAt(start + 2)) &&
+        isDigitCode(t.charCodeAt(start + 3)),
+    ),
   validate: (m) => {
     const raw = m[0];
     const len = IBAN_LENGTHS[raw.slice(0, 2)];
@@ -375,6 +482,11 @@ const cnMobile = regexDetector({
   gate: GATE.CHAIN_11,
   priority: 70,
   re: /(?<![0-9¥$￥€£])(?<![0-9]-)(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?|86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?![0-9])(?!-[0-9])(?!\.[0-9])/g,
+  starts: (f, st) =>
+    merged(
+      runStarts(f, st, (_f, _s, _l, chain) => chain >= 11),
+      st.signs,
+    ),
   validate: (m) => {
     const d = digitsOf(m[0]);
     const national = d.slice(-11);
@@ -390,7 +502,7 @@ const cnMobile = regexDetector({
  * cheaper than its text matcher).
  */
 const PHONE_CANDIDATE =
-  /(?<![0-9+])(?:\+(?:[1-9]\d{6,14}|[1-9]\d{0,2}[ -](?:\(\d{1,4}\)[ -]?)?\d{1,8}(?:[ -]\d{1,8}){1,4})|(?:\(0\d{2,3}\)|0\d{2,3})[ -]?\d{3,4}[ -]?\d{3,4})(?![0-9])/g;
+  /(?<![0-9+])(?:\+(?:[1-9]\d{6,14}|[1-9]\d{0,2}[ -](?:\(\d{1,4}\)[ -]?)?\d{1,8}(?:[ -]\d{1,8}){1,4})|(?:\(0\d{2,3}\)|0\d{2,3})[ -]?\d{3,4}[ -]?\d{3,4})(?![0-9])/y;
 const SKIPPED_PHONE_TYPES = new Set(['TOLL_FREE', 'SHARED_COST', 'PREMIUM_RATE', 'UAN', 'VOICEMAIL']);
 
 const CN_TRUNK_NUMBER = /^0(?:10|2\d|[3-9]\d{2})[1-9]\d{6,7}$/;
@@ -413,11 +525,21 @@ const phone: Detector = {
   positive: POSITIVE_WORDS.PHONE ?? [],
   negatives: true,
   gate: GATE.PHONE,
-  find(folded) {
+  find(folded, env) {
+    const starts = merged(
+      runStarts(folded, env.stats, (t, start, _l, chain) => chain >= 9 && t.charCodeAt(start) === 48),
+      env.stats.signs,
+    );
     const out: Candidate[] = [];
     const re = PHONE_CANDIDATE;
-    re.lastIndex = 0;
-    for (let m = re.exec(folded); m !== null; m = re.exec(folded)) {
+    let after = 0;
+    for (let i = 0; i < starts.length; i++) {
+      const at = starts[i] as number;
+      if (at < after) continue;
+      re.lastIndex = at;
+      const m = re.exec(folded);
+      if (m === null) continue;
+      after = at + m[0].length;
       let text = m[0];
       // Mainland mobiles are the CN_PHONE detector's.
       const digits = digitsOf(text);
@@ -468,12 +590,43 @@ const FILE_EXTENSIONS = new Set([
   'lock',
 ]);
 
+/** `[A-Za-z0-9._%+-]`, the characters of an e-mail's local part. */
+function isLocalCode(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 46 ||
+    c === 95 ||
+    c === 37 ||
+    c === 43 ||
+    c === 45
+  );
+}
+
+/**
+ * Starts of the local parts before each `@`: a match starts where the run of local-part characters
+ * before the `@` starts, and only when that run is at most 64 long (the walk back stops at 65).
+ */
+function emailStarts(folded: string, stats: TextStats): number[] {
+  const out: number[] = [];
+  for (const at of stats.ats) {
+    const stop = Math.max(-1, at - 66);
+    let j = at - 1;
+    while (j > stop && isLocalCode(folded.charCodeAt(j))) j--;
+    const length = at - 1 - j;
+    if (length >= 1 && length <= 64 && (j < 0 || !isLocalCode(folded.charCodeAt(j)))) out.push(j + 1);
+  }
+  return out;
+}
+
 const email = regexDetector({
   type: 'EMAIL',
   gate: GATE.EMAIL,
   priority: 75,
   negatives: false,
   re: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
+  starts: emailStarts,
   validate: (m) => {
     const tld = m[0].slice(m[0].lastIndexOf('.') + 1).toLowerCase();
     return FILE_EXTENSIONS.has(tld) ? null : { score: 0.9, key: m[0].toLowerCase() };
@@ -486,6 +639,8 @@ const ipv4 = regexDetector({
   priority: 55,
   gate: GATE.IPV4,
   re: new RegExp(`(?<![0-9.])(?<![vV])(?:${OCTET}\\.){3}${OCTET}(?![0-9]|\\.[0-9])`, 'g'),
+  starts: (f, st) =>
+    runStarts(f, st, (t, start, length) => length <= 3 && t.charCodeAt(start + length) === 46),
   validate: (m) => {
     const ip = m[0];
     if (ip.startsWith('127.') || ip === '0.0.0.0' || ip === '255.255.255.255') return null;
@@ -521,6 +676,7 @@ const ssn = regexDetector({
   gate: GATE.CHAIN_9,
   priority: 60,
   re: /(?<![0-9])(?<![0-9]-)\d{3}([- ])\d{2}\1\d{4}(?![0-9])(?!-[0-9])/g,
+  starts: (f, st) => runStarts(f, st, (_f, _s, length, chain) => length === 3 && chain >= 9),
   validate: (m) => {
     const d = digitsOf(m[0]);
     if (!ssnValid(d)) return null;
@@ -534,6 +690,7 @@ const ssnBare = regexDetector({
   maxBase: 0.2,
   gate: GATE.RUN_9,
   re: /(?<![0-9])\d{9}(?![0-9])/g,
+  starts: (f, st) => runStarts(f, st, (_f, _s, length) => length === 9),
   validate: (m) => (ssnValid(m[0]) ? { score: 0.2, key: m[0] } : null),
 });
 
@@ -543,6 +700,12 @@ const passport = regexDetector({
   gate: GATE.RUN_7_TO_9,
   priority: 50,
   re: /(?<![A-Z0-9])(?:E[A-HJ-NP-Z]\d{7}|[EGK]\d{8}|(?:PE|SE|DE|MA)\d{7}|[PS]\.\d{7}|S\d{8}|1[45]\d{7})(?![A-Z0-9])/g,
+  starts: (f, st) =>
+    alnumStarts(
+      f,
+      st,
+      (t, start, length) => length === 9 || (length === 1 && t.charCodeAt(start + 1) === 46),
+    ),
   validate: (m) => ({ score: 0.2, key: m[0] }),
 });
 
@@ -552,6 +715,7 @@ const plate = regexDetector({
   priority: 45,
   negatives: false,
   re: /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-HJ-NP-Z][ ·•.-]?(?:\d{5}[A-HJK]|[A-HJK][A-HJ-NP-Z0-9]\d{4}|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])(?![A-Za-z0-9])/g,
+  starts: (_f, st) => st.plates,
   validate: (m) => {
     const tail = m[0].slice(2);
     const digits = digitsOf(tail).length;

@@ -1,30 +1,33 @@
 import { foldCode } from './fold-width.js';
 
-/** Computed in the same pass as the width folding, read by the detectors' quick gates. */
+/**
+ * What one pass over the text found, read by the detectors: they look for their data only where
+ * the scan saw it can start (a digit run, a `[0-9A-Z]` run, a `+`, an `@` …) instead of running
+ * a regular expression over the whole text.
+ */
 export interface TextStats {
-  /** Number of ASCII digits (after width folding). */
+  /**
+   * Maximal runs of ASCII digits (after width folding), in text order, four numbers each:
+   * start, length, digits in the chain from this run on (runs joined by exactly one space or
+   * hyphen), and 1 when the run starts a chain (0 when it continues the run before).
+   */
+  runs: number[];
+  /** Maximal runs of `[0-9A-Z]`, in text order, two numbers each: start, length. */
+  alnumRuns: number[];
+  /** Positions of `+` before a digit 1–9 and of `(` before a digit or `+` (phone starts). */
+  signs: number[];
+  /** Positions of `@`. */
+  ats: number[];
+  /** Positions of a province character followed by an upper-case letter (licence plates). */
+  plates: number[];
+  /** Number of ASCII digits. */
   digits: number;
-  /** Number of ASCII upper-case letters. */
-  upper: number;
-  /** Whether any secret detector could match (one scan instead of one per detector). */
-  maySecret: boolean;
-  /** Bit `n` set when a maximal run of exactly `n` digits occurs (bit 30: 30 or more). */
-  digitRuns: number;
-  /** Bit `n` set when a maximal run of exactly `n` characters of `[0-9A-Z]` occurs (bit 30: 30 or more). */
-  alnumRuns: number;
-  /** Most digits in one chain of digits joined by at most one space or hyphen between two digits. */
-  longestChain: number;
-  /** Number of `digit.digit` places. */
-  dottedDigits: number;
-  /** A `+` before a digit 1–9, or a digit run starting with 0 (landline and international phones). */
-  phoneStart: boolean;
-  /** Two upper-case letters then two digits at the start of a `[0-9A-Z]` run (IBAN). */
-  ibanStart: boolean;
-  /** A province character followed by an upper-case letter (licence plate). */
-  plateStart: boolean;
   /** The {@link GATE} bits whose condition holds: a detector runs only when its bit is set. */
   gates: number;
 }
+
+/** Stride of {@link TextStats.runs}, and the offsets of the fields in each entry. */
+export const RUN = { size: 4, start: 0, length: 1, chain: 2, chainStart: 3 } as const;
 
 /**
  * Gates of the detectors, one bit each, decided by the scan: a detector whose data cannot occur in
@@ -59,12 +62,7 @@ export interface ScannedText {
 const SECRET_HINT =
   /sk-|A(?:KIA|SIA|BIA|CCA|3T)|aws|gh[pousr]_|github_pat_|eyJ|PRIVATE KEY|pass|pwd|secret|api_?key|token|密码|口令/i;
 
-const PLATE_PROVINCES = new Set(
-  Array.from('京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领', (ch) => ch.charCodeAt(0)),
-);
-
-const isDigit = (c: number) => c >= 48 && c <= 57;
-const isUpper = (c: number) => c >= 65 && c <= 90;
+const PLATE_PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领';
 
 /** Character classes of the scan, one per UTF-16 code unit (after folding for the `FOLD` class). */
 const OTHER = 0;
@@ -77,6 +75,7 @@ const FOLD = 6;
 const PROVINCE = 7;
 const AT = 8;
 const COLON = 9;
+const PAREN = 10;
 const CLASS = new Uint8Array(0x10000);
 for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
 for (let c = 65; c <= 90; c++) CLASS[c] = UPPER;
@@ -86,141 +85,160 @@ CLASS[46] = DOT;
 CLASS[43] = PLUS;
 CLASS[64] = AT;
 CLASS[58] = COLON;
+CLASS[40] = PAREN;
 for (let c = 0xa0; c < 0x10000; c++) if (foldCode(c) !== c) CLASS[c] = FOLD;
-for (const c of PLATE_PROVINCES) CLASS[c] = PROVINCE;
+for (let i = 0; i < PLATE_PROVINCES.length; i++) CLASS[PLATE_PROVINCES.charCodeAt(i)] = PROVINCE;
 
-/** The bit of a run of `n` in {@link TextStats.digitRuns} / {@link TextStats.alnumRuns}. */
-export const runBit = (n: number): number => 1 << Math.min(n, 30);
+/** The class of the folded code unit at `i` (`OTHER` past the end). */
+function classAt(text: string, i: number): number {
+  if (i >= text.length) return OTHER;
+  const c = foldCode(text.charCodeAt(i));
+  return c < 128 ? (CLASS[c] as number) : OTHER;
+}
+
+/** Bits of the run lengths the gates ask about. */
+const LEN_9 = 1;
+const LEN_12 = 2;
+const LEN_15 = 4;
+const LEN_7_TO_9 = 8;
+const LEN_BITS = new Uint8Array(31);
+LEN_BITS[9] = LEN_9 | LEN_7_TO_9;
+LEN_BITS[12] = LEN_12;
+LEN_BITS[15] = LEN_15;
+LEN_BITS[7] = LEN_7_TO_9;
+LEN_BITS[8] = LEN_7_TO_9;
 
 /**
- * Fold the text's width and gather, in the same single pass, what the detectors' quick gates need
- * (digit runs, chains, a few start patterns), so that most detectors never scan a text that
- * cannot hold their kind of data.
+ * Fold the text's width and, in the same single pass, record where each kind of data can start
+ * (digit runs and their chains, `[0-9A-Z]` runs, `+`, `(`, `@`, plate starts) and the gates, so that
+ * most detectors never look at a text that cannot hold their kind of data, and the others look
+ * only at those places.
  */
 export function scanText(text: string): ScannedText {
+  const runs: number[] = [];
+  const alnumRuns: number[] = [];
+  const signs: number[] = [];
+  const ats: number[] = [];
+  const plates: number[] = [];
   let digits = 0;
-  let upper = 0;
-  let digitRuns = 0;
-  let alnumRuns = 0;
-  let longestChain = 0;
   let dottedDigits = 0;
-  let phoneStart = false;
-  let ibanStart = false;
-  let plateStart = false;
-  let hasAt = false;
+  let zeroStart = false;
+  let plusStart = false;
   let hasColon = false;
-  let digitRun = 0;
-  let alnumRun = 0;
-  let chain = 0;
-  let prev = 0;
+  let runStart = -1;
+  let alnumStart = -1;
   let folded = '';
   let from = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
-    let c = text.charCodeAt(i);
-    let k = CLASS[c] as number;
+    let k = CLASS[text.charCodeAt(i)] as number;
     if (k === FOLD) {
-      c = foldCode(c);
+      const c = foldCode(text.charCodeAt(i));
       folded += text.slice(from, i) + String.fromCharCode(c);
       from = i + 1;
       k = c < 128 ? (CLASS[c] as number) : OTHER;
     }
     if (k === DIGIT) {
-      digits++;
-      if (digitRun === 0 && c === 48) phoneStart = true;
-      digitRun++;
-      alnumRun++;
-      chain++;
-      prev = c;
+      if (runStart < 0) {
+        runStart = i;
+        if (alnumStart < 0) alnumStart = i;
+      }
       continue;
     }
-    if (digitRun > 0) {
-      digitRuns |= runBit(digitRun);
-      if (chain > longestChain) longestChain = chain;
-      digitRun = 0;
+    if (runStart >= 0) {
+      // The fourth field holds "a separator follows" until the chains are computed below.
+      runs.push(runStart, i - runStart, 0, k === SEPARATOR ? 1 : 0);
+      digits += i - runStart;
+      runStart = -1;
     }
     if (k === UPPER) {
-      upper++;
-      if (
-        alnumRun === 0 &&
-        isUpper(foldCode(text.charCodeAt(i + 1))) &&
-        isDigit(foldCode(text.charCodeAt(i + 2))) &&
-        isDigit(foldCode(text.charCodeAt(i + 3)))
-      ) {
-        ibanStart = true;
-      }
-      alnumRun++;
-      chain = 0;
-      prev = c;
+      if (alnumStart < 0) alnumStart = i;
       continue;
     }
-    if (alnumRun > 0) {
-      alnumRuns |= runBit(alnumRun);
-      alnumRun = 0;
+    if (alnumStart >= 0) {
+      alnumRuns.push(alnumStart, i - alnumStart);
+      alnumStart = -1;
     }
-    if (k === OTHER) {
-      chain = 0;
-    } else if (k === SEPARATOR) {
-      // A chain goes on over one space or hyphen right after a digit.
-      if (prev < 48 || prev > 57) chain = 0;
-    } else {
-      chain = 0;
-      if (k === DOT) {
-        if (prev >= 48 && prev <= 57 && isDigit(foldCode(text.charCodeAt(i + 1)))) dottedDigits++;
-      } else if (k === PLUS) {
-        const next = foldCode(text.charCodeAt(i + 1));
-        if (next >= 49 && next <= 57) phoneStart = true;
-      } else if (k === AT) {
-        hasAt = true;
-      } else if (k === COLON) {
-        hasColon = true;
-      } else if (isUpper(foldCode(text.charCodeAt(i + 1)))) {
-        plateStart = true;
+    if (k <= SEPARATOR) continue;
+    if (k === DOT) {
+      if (runs.length > 0 && runs[runs.length - 4]! + runs[runs.length - 3]! === i) {
+        if (classAt(text, i + 1) === DIGIT) dottedDigits++;
       }
+    } else if (k === PLUS) {
+      const next = i + 1 < n ? foldCode(text.charCodeAt(i + 1)) : 0;
+      if (next >= 49 && next <= 57) {
+        plusStart = true;
+        signs.push(i);
+      }
+    } else if (k === PAREN) {
+      const next = classAt(text, i + 1);
+      if (next === DIGIT || next === PLUS) signs.push(i);
+    } else if (k === AT) {
+      ats.push(i);
+    } else if (k === COLON) {
+      hasColon = true;
+    } else if (k === PROVINCE) {
+      if (classAt(text, i + 1) === UPPER) plates.push(i);
     }
-    prev = c;
   }
-  if (digitRun > 0) {
-    digitRuns |= runBit(digitRun);
-    if (chain > longestChain) longestChain = chain;
+  if (runStart >= 0) {
+    runs.push(runStart, n - runStart, 0, 0);
+    digits += n - runStart;
   }
-  if (alnumRun > 0) alnumRuns |= runBit(alnumRun);
+  if (alnumStart >= 0) alnumRuns.push(alnumStart, n - alnumStart);
   if (from > 0) folded += text.slice(from);
   else folded = text;
-  const maySecret = SECRET_HINT.test(folded);
-  const has = (bit: number, yes: boolean) => (yes ? bit : 0);
-  const gates =
-    GATE.ALWAYS |
-    has(GATE.SECRET, maySecret) |
-    has(GATE.CHAIN_17, longestChain >= 17) |
-    has(GATE.RUN_15, (digitRuns & runBit(15)) !== 0) |
-    has(GATE.RUN_12, (digitRuns & runBit(12)) !== 0) |
-    has(GATE.ALNUM_18, (alnumRuns & runBit(18)) !== 0) |
-    has(GATE.CHAIN_13, longestChain >= 13) |
-    has(GATE.IBAN, ibanStart) |
-    has(GATE.CHAIN_11, longestChain >= 11) |
-    has(GATE.PHONE, digits >= 7 && phoneStart) |
-    has(GATE.EMAIL, hasAt) |
-    has(GATE.IPV4, dottedDigits >= 3) |
-    has(GATE.IPV6, hasColon) |
-    has(GATE.CHAIN_9, longestChain >= 9) |
-    has(GATE.RUN_9, (digitRuns & runBit(9)) !== 0) |
-    has(GATE.RUN_7_TO_9, (digitRuns & (runBit(7) | runBit(8) | runBit(9))) !== 0) |
-    has(GATE.PLATE, plateStart && digits >= 2);
-  return {
-    folded,
-    stats: {
-      digits,
-      upper,
-      maySecret,
-      digitRuns,
-      alnumRuns,
-      longestChain,
-      dottedDigits,
-      phoneStart,
-      ibanStart,
-      plateStart,
-      gates,
-    },
-  };
+
+  // Chains, from the last run back: a run continues the one before when exactly one separator
+  // lies between them.
+  let longestChain = 0;
+  let lengths = 0;
+  for (let r = runs.length - RUN.size; r >= 0; r -= RUN.size) {
+    const start = runs[r] as number;
+    const length = runs[r + 1] as number;
+    const next = r + RUN.size;
+    const joined = runs[r + 3] === 1 && next < runs.length && runs[next] === start + length + 1;
+    const chain = length + (joined ? (runs[next + 2] as number) : 0);
+    runs[r + 2] = chain;
+    if (chain > longestChain) longestChain = chain;
+    if (joined) runs[next + 3] = 0;
+    runs[r + 3] = 1;
+    lengths |= LEN_BITS[Math.min(length, 30)] as number;
+    if (folded.charCodeAt(start) === 48) zeroStart = true;
+  }
+  let alnum18 = false;
+  let ibanStart = false;
+  for (let a = 0; a < alnumRuns.length; a += 2) {
+    const start = alnumRuns[a] as number;
+    const length = alnumRuns[a + 1] as number;
+    if (length === 18) alnum18 = true;
+    if (
+      length >= 4 &&
+      CLASS[folded.charCodeAt(start)] === UPPER &&
+      CLASS[folded.charCodeAt(start + 1)] === UPPER &&
+      CLASS[folded.charCodeAt(start + 2)] === DIGIT &&
+      CLASS[folded.charCodeAt(start + 3)] === DIGIT
+    ) {
+      ibanStart = true;
+    }
+  }
+
+  let gates = GATE.ALWAYS;
+  if (SECRET_HINT.test(folded)) gates |= GATE.SECRET;
+  if (longestChain >= 17) gates |= GATE.CHAIN_17;
+  if (longestChain >= 13) gates |= GATE.CHAIN_13;
+  if (longestChain >= 11) gates |= GATE.CHAIN_11;
+  if (longestChain >= 9) gates |= GATE.CHAIN_9;
+  if ((lengths & LEN_15) !== 0) gates |= GATE.RUN_15;
+  if ((lengths & LEN_12) !== 0) gates |= GATE.RUN_12;
+  if ((lengths & LEN_9) !== 0) gates |= GATE.RUN_9;
+  if ((lengths & LEN_7_TO_9) !== 0) gates |= GATE.RUN_7_TO_9;
+  if (alnum18) gates |= GATE.ALNUM_18;
+  if (ibanStart) gates |= GATE.IBAN;
+  if (digits >= 7 && (zeroStart || plusStart)) gates |= GATE.PHONE;
+  if (ats.length > 0) gates |= GATE.EMAIL;
+  if (dottedDigits >= 3) gates |= GATE.IPV4;
+  if (hasColon) gates |= GATE.IPV6;
+  if (plates.length > 0 && digits >= 2) gates |= GATE.PLATE;
+  return { folded, stats: { runs, alnumRuns, signs, ats, plates, digits, gates } };
 }
