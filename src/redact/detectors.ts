@@ -13,6 +13,9 @@ import {
 import { hasPositiveWord, POSITIVE_WORDS } from './context-words.js';
 import { GATE, RUN, type TextStats } from './text-stats.js';
 
+/** Copied once: the detectors read it in their loops. */
+const RUN_SIZE = RUN.size;
+
 /** A scored span before context, threshold and overlap resolution. */
 export interface Candidate {
   type: string;
@@ -139,24 +142,44 @@ function regexDetector(spec: RegexSpec): Detector {
   };
 }
 
-/** Starts of the digit runs for which `keep` holds (see {@link TextStats.runs}). */
-function runStarts(
-  folded: string,
-  stats: TextStats,
-  keep: (folded: string, start: number, length: number, chain: number, chainStart: boolean) => boolean,
-): number[] {
+/** Which digit runs a detector's match can start at (see {@link TextStats.runs}). */
+interface RunFilter {
+  minLength: number;
+  maxLength: number;
+  /** Fewest digits in the chain from the run on. */
+  minChain: number;
+  /** Only runs that start a chain (not joined to a digit before by a space or hyphen). */
+  chainStart: boolean;
+  /** The run's first character (code unit), or -1 for any. */
+  first: number;
+  /** The character right after the run (code unit), or -1 for any. */
+  next: number;
+}
+
+const runFilter = (f: Partial<RunFilter>): RunFilter => ({
+  minLength: 1,
+  maxLength: Number.MAX_SAFE_INTEGER,
+  minChain: 0,
+  chainStart: false,
+  first: -1,
+  next: -1,
+  ...f,
+});
+
+/** Starts of the digit runs that pass `f`. */
+function runStarts(folded: string, stats: TextStats, f: RunFilter): number[] {
   const runs = stats.runs;
   const out: number[] = [];
-  for (let r = 0; r < runs.length; r += RUN.size) {
-    const start = runs[r + RUN.start] as number;
+  for (let r = 0; r < runs.length; r += RUN_SIZE) {
+    const start = runs[r] as number;
+    const length = runs[r + 1] as number;
     if (
-      keep(
-        folded,
-        start,
-        runs[r + RUN.length] as number,
-        runs[r + RUN.chain] as number,
-        runs[r + RUN.chainStart] === 1,
-      )
+      length >= f.minLength &&
+      length <= f.maxLength &&
+      (runs[r + 2] as number) >= f.minChain &&
+      (!f.chainStart || runs[r + 3] === 1) &&
+      (f.first < 0 || folded.charCodeAt(start) === f.first) &&
+      (f.next < 0 || folded.charCodeAt(start + length) === f.next)
     ) {
       out.push(start);
     }
@@ -196,14 +219,18 @@ function merged(a: number[], b: number[]): number[] {
 const isUpperCode = (c: number) => c >= 65 && c <= 90;
 const isDigitCode = (c: number) => c >= 48 && c <= 57;
 
-/** The ASCII digits of `s`, in order (candidates are short: a loop beats a global replace). */
+/** The ASCII digits of `s`, in order: `s` itself when it has nothing else, else its digit pieces joined. */
 function digitsOf(s: string): string {
   let out = '';
+  let from = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) out += s[i];
+    if (c >= 48 && c <= 57) continue;
+    if (i > from) out += s.slice(from, i);
+    from = i + 1;
   }
-  return out;
+  if (from === 0) return s;
+  return from < s.length ? out + s.slice(from) : out;
 }
 
 /** Span of capture group `g` (needs the `d` flag). */
@@ -341,17 +368,21 @@ const privateKey: Detector = {
   },
 };
 
+const ID18_RUNS = runFilter({ minLength: 6, minChain: 17 });
+
 const cnId18 = regexDetector({
   type: 'CN_ID',
   priority: 90,
   gate: GATE.CHAIN_17,
   re: /(?<![0-9])(\d{6}) ?(\d{8}) ?(\d{3}[0-9Xx])(?![0-9])/g,
-  starts: (f, st) => runStarts(f, st, (_f, _s, length, chain) => length >= 6 && chain >= 17),
+  starts: (f, st) => runStarts(f, st, ID18_RUNS),
   validate: (m, _f, env) => {
     const id = `${m[1]}${m[2]}${m[3]}`.toUpperCase();
     return validCnId18(id, env.now) ? { score: 1, key: id } : null;
   },
 });
+
+const ID15_RUNS = runFilter({ minLength: 15, maxLength: 15 });
 
 const cnId15 = regexDetector({
   type: 'CN_ID',
@@ -359,7 +390,7 @@ const cnId15 = regexDetector({
   gate: GATE.RUN_15,
   maxBase: 0.25,
   re: /(?<![0-9])\d{15}(?![0-9])/g,
-  starts: (f, st) => runStarts(f, st, (_f, _s, length) => length === 15),
+  starts: (f, st) => runStarts(f, st, ID15_RUNS),
   validate: (m, _f, env) => (validCnId15(m[0], env.now) ? { score: 0.25, key: m[0] } : null),
 });
 
@@ -393,41 +424,57 @@ const uscc = regexDetector({
   },
 });
 
+/** Whether every character of `s` is its first (`0000…`, `1111…`). */
+function oneCharRepeated(s: string): boolean {
+  const first = s.charCodeAt(0);
+  for (let i = 1; i < s.length; i++) if (s.charCodeAt(i) !== first) return false;
+  return s.length > 1;
+}
+
+/** The number of the two ASCII digits at `i` of `s`. */
+const twoDigits = (s: string, i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+
 function cardScore(d: string): number | null {
-  if (d.length < 13 || d.length > 19 || /^(\d)\1+$/.test(d)) return null;
-  const first = d[0];
-  const two = Number(d.slice(0, 2));
-  const four = Number(d.slice(0, 4));
+  if (d.length < 13 || d.length > 19 || oneCharRepeated(d)) return null;
+  const first = d.charCodeAt(0);
+  const two = twoDigits(d, 0);
+  const four = two * 100 + twoDigits(d, 2);
   let iinOk = false;
-  if (first === '4') iinOk = d.length === 13 || d.length === 16 || d.length === 19;
+  if (first === 52) iinOk = d.length === 13 || d.length === 16 || d.length === 19;
   else if (two >= 51 && two <= 55) iinOk = d.length === 16;
   else if (four >= 2221 && four <= 2720) iinOk = d.length === 16;
   else if (two === 34 || two === 37) iinOk = d.length === 15;
   else if (two === 30 || two === 36 || two === 38 || two === 39) iinOk = d.length >= 14 && d.length <= 16;
   else if (two === 35) iinOk = d.length >= 16;
-  else if (first === '6') iinOk = d.length >= 16;
+  else if (first === 54) iinOk = d.length >= 16;
   if (luhnValid(d)) return iinOk ? 0.85 : null;
   // Some domestic cards are said not to follow Luhn: a 62 card with a card word nearby still counts.
   return two === 62 && d.length >= 16 ? 0.2 : null;
 }
+
+const CARD_RUNS = runFilter({ minChain: 13, chainStart: true });
 
 const bankCard = regexDetector({
   type: 'BANK_CARD',
   gate: GATE.CHAIN_13,
   priority: 80,
   re: /(?<![0-9])(?<![0-9][ -])\d(?:[ -]?\d){12,18}(?![0-9])/g,
-  starts: (f, st) => runStarts(f, st, (_f, _s, _l, chain, chainStart) => chainStart && chain >= 13),
+  starts: (f, st) => runStarts(f, st, CARD_RUNS),
   validate: (m) => {
     const raw = m[0];
     const all = digitsOf(raw);
     const whole = cardScore(all);
     if (whole !== null) return { score: whole, key: all };
     // "4111 1111 1111 1111 12/25": try the longest prefix that ends at a separator.
+    let count = all.length;
     for (let i = raw.length - 1; i > 0; i--) {
-      const c = raw[i];
-      if (c !== ' ' && c !== '-') continue;
-      const d = digitsOf(raw.slice(0, i));
-      if (d.length < 13) break;
+      const c = raw.charCodeAt(i);
+      if (c !== 32 && c !== 45) {
+        count--;
+        continue;
+      }
+      if (count < 13) break;
+      const d = all.slice(0, count);
       const score = cardScore(d);
       if (score !== null) return { score, key: d, end: m.index + i };
     }
@@ -477,16 +524,14 @@ const CN_MOBILE = /^(?:1740[0-5]\d{6}|1(?:[38]\d|4[57]|[59][0-35-9]|6[25-7]|7[0-
 
 const MOBILE_DIGITS = /^(?:00)?861[3-9][0-9]{9}$/;
 
+const MOBILE_RUNS = runFilter({ minChain: 11 });
+
 const cnMobile = regexDetector({
   type: 'CN_PHONE',
   gate: GATE.CHAIN_11,
   priority: 70,
   re: /(?<![0-9¥$￥€£])(?<![0-9]-)(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?|86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?![0-9])(?!-[0-9])(?!\.[0-9])/g,
-  starts: (f, st) =>
-    merged(
-      runStarts(f, st, (_f, _s, _l, chain) => chain >= 11),
-      st.signs,
-    ),
+  starts: (f, st) => merged(runStarts(f, st, MOBILE_RUNS), st.signs),
   validate: (m) => {
     const d = digitsOf(m[0]);
     const national = d.slice(-11);
@@ -509,14 +554,17 @@ const CN_TRUNK_NUMBER = /^0(?:10|2\d|[3-9]\d{2})[1-9]\d{6,7}$/;
 
 function validPhone(candidate: string): string | undefined {
   const n = parsePhoneNumberFromString(candidate, 'CN');
-  if (!n?.isValid()) return undefined;
-  // Mainland 400/800 lines never start with the trunk 0; other countries' service lines need a type check.
-  if (n.country !== 'CN') {
-    const kind = n.getType();
-    if (kind !== undefined && SKIPPED_PHONE_TYPES.has(kind)) return undefined;
-  }
+  if (n === undefined) return undefined;
+  // With the max metadata a number is valid exactly when it has a type: one pass over the
+  // patterns answers both questions (each pass costs microseconds). Without types, the pattern decides.
+  const kind = n.getType();
+  if (kind === undefined) return n.isValid() ? n.number : undefined;
+  // Mainland 400/800 lines never start with the trunk 0; other countries' service lines are skipped.
+  if (n.country !== 'CN' && SKIPPED_PHONE_TYPES.has(kind)) return undefined;
   return n.number;
 }
+
+const TRUNK_RUNS = runFilter({ minChain: 9, first: 48 });
 
 /** Landlines and international numbers, validated by `libphonenumber-js/max` (CN by default). */
 const phone: Detector = {
@@ -526,10 +574,7 @@ const phone: Detector = {
   negatives: true,
   gate: GATE.PHONE,
   find(folded, env) {
-    const starts = merged(
-      runStarts(folded, env.stats, (t, start, _l, chain) => chain >= 9 && t.charCodeAt(start) === 48),
-      env.stats.signs,
-    );
+    const starts = merged(runStarts(folded, env.stats, TRUNK_RUNS), env.stats.signs);
     const out: Candidate[] = [];
     const re = PHONE_CANDIDATE;
     let after = 0;
@@ -634,13 +679,14 @@ const email = regexDetector({
 });
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const OCTET_RUNS = runFilter({ maxLength: 3, next: 46 });
+
 const ipv4 = regexDetector({
   type: 'IP',
   priority: 55,
   gate: GATE.IPV4,
   re: new RegExp(`(?<![0-9.])(?<![vV])(?:${OCTET}\\.){3}${OCTET}(?![0-9]|\\.[0-9])`, 'g'),
-  starts: (f, st) =>
-    runStarts(f, st, (t, start, length) => length <= 3 && t.charCodeAt(start + length) === 46),
+  starts: (f, st) => runStarts(f, st, OCTET_RUNS),
   validate: (m) => {
     const ip = m[0];
     if (ip.startsWith('127.') || ip === '0.0.0.0' || ip === '255.255.255.255') return null;
@@ -648,17 +694,49 @@ const ipv4 = regexDetector({
   },
 });
 
+/** `[0-9A-Fa-f:]`, the characters of an IPv6 candidate. */
+const isHexOrColon = (c: number) => (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
+/**
+ * Starts of the `[0-9A-Fa-f:]` runs around each `:` (a candidate holds a colon, and is a whole run
+ * of at most 39): the walk back stops after 40 characters, so each colon costs a bounded amount.
+ */
+function ipv6Starts(folded: string, stats: TextStats): number[] {
+  const out: number[] = [];
+  let last = -1;
+  for (const colon of stats.colons) {
+    const stop = Math.max(-1, colon - 40);
+    let j = colon - 1;
+    while (j > stop && isHexOrColon(folded.charCodeAt(j))) j--;
+    if (j === stop && j >= 0 && isHexOrColon(folded.charCodeAt(j))) continue;
+    if (j + 1 !== last) out.push(j + 1);
+    last = j + 1;
+  }
+  return out;
+}
+
 const ipv6 = regexDetector({
   type: 'IP',
   priority: 55,
   gate: GATE.IPV6,
-  quick: (t) => t.includes('::') || /[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:/.test(t),
   re: /(?<![0-9A-Za-z_:.])[0-9A-Fa-f:]{2,39}(?![0-9A-Za-z_:.])/g,
+  starts: ipv6Starts,
   validate: (m) => {
     const ip = m[0];
-    if (!ip.includes(':') || !isIPv6(ip)) return null;
-    const hex = ip.replace(/:/g, '').length;
-    if (hex < 4 || ip.split(':').filter((g) => g.length > 0).length < 3) return null;
+    // Colons, hex digits and non-empty groups first: most candidates (times, words) fail these.
+    let colons = 0;
+    let groups = 0;
+    let inGroup = false;
+    for (let i = 0; i < ip.length; i++) {
+      if (ip.charCodeAt(i) === 58) {
+        colons++;
+        inGroup = false;
+      } else if (!inGroup) {
+        groups++;
+        inGroup = true;
+      }
+    }
+    if (colons === 0 || ip.length - colons < 4 || groups < 3 || !isIPv6(ip)) return null;
     return { score: 0.8, key: ip.toLowerCase() };
   },
 });
@@ -671,12 +749,14 @@ function ssnValid(d: string): boolean {
   return !SSN_SAMPLES.has(d) && !/^(\d)\1+$/.test(d);
 }
 
+const SSN_RUNS = runFilter({ minLength: 3, maxLength: 3, minChain: 9 });
+
 const ssn = regexDetector({
   type: 'US_SSN',
   gate: GATE.CHAIN_9,
   priority: 60,
   re: /(?<![0-9])(?<![0-9]-)\d{3}([- ])\d{2}\1\d{4}(?![0-9])(?!-[0-9])/g,
-  starts: (f, st) => runStarts(f, st, (_f, _s, length, chain) => length === 3 && chain >= 9),
+  starts: (f, st) => runStarts(f, st, SSN_RUNS),
   validate: (m) => {
     const d = digitsOf(m[0]);
     if (!ssnValid(d)) return null;
@@ -684,13 +764,15 @@ const ssn = regexDetector({
   },
 });
 
+const SSN_BARE_RUNS = runFilter({ minLength: 9, maxLength: 9 });
+
 const ssnBare = regexDetector({
   type: 'US_SSN',
   priority: 59,
   maxBase: 0.2,
   gate: GATE.RUN_9,
   re: /(?<![0-9])\d{9}(?![0-9])/g,
-  starts: (f, st) => runStarts(f, st, (_f, _s, length) => length === 9),
+  starts: (f, st) => runStarts(f, st, SSN_BARE_RUNS),
   validate: (m) => (ssnValid(m[0]) ? { score: 0.2, key: m[0] } : null),
 });
 

@@ -18,6 +18,8 @@ export interface TextStats {
   signs: number[];
   /** Positions of `@`. */
   ats: number[];
+  /** Positions of `:`. */
+  colons: number[];
   /** Positions of a province character followed by an upper-case letter (licence plates). */
   plates: number[];
   /** Number of ASCII digits. */
@@ -119,12 +121,12 @@ export function scanText(text: string): ScannedText {
   const alnumRuns: number[] = [];
   const signs: number[] = [];
   const ats: number[] = [];
+  const colons: number[] = [];
   const plates: number[] = [];
   let digits = 0;
   let dottedDigits = 0;
   let zeroStart = false;
   let plusStart = false;
-  let hasColon = false;
   let runStart = -1;
   let alnumStart = -1;
   let folded = '';
@@ -176,7 +178,7 @@ export function scanText(text: string): ScannedText {
     } else if (k === AT) {
       ats.push(i);
     } else if (k === COLON) {
-      hasColon = true;
+      colons.push(i);
     } else if (k === PROVINCE) {
       if (classAt(text, i + 1) === UPPER) plates.push(i);
     }
@@ -238,7 +240,7 @@ export function scanText(text: string): ScannedText {
   if (digits >= 7 && (zeroStart || plusStart)) gates |= GATE.PHONE;
   if (ats.length > 0) gates |= GATE.EMAIL;
   if (dottedDigits >= 3) gates |= GATE.IPV4;
-  if (hasColon) gates |= GATE.IPV6;
+  if (colons.length > 0) gates |= GATE.IPV6;
   if (plates.length > 0 && digits >= 2) gates |= GATE.PLATE;
-  return { folded, stats: { runs, alnumRuns, signs, ats, plates, digits, gates } };
+  return { folded, stats: { runs, alnumRuns, signs, ats, colons, plates, digits, gates } };
 }
