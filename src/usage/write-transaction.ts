@@ -67,29 +67,12 @@ async function commitBatch(db: Kysely<Database>, batch: Batch): Promise<void> {
   const jobs = batch.jobs.splice(0, MAX_BATCH);
   if (batch.jobs.length > 0) setImmediate(() => void commitBatch(db, batch));
   else batch.scheduled = false;
-  const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+  let outcomes: Outcome[];
   try {
-    await db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        for (const job of jobs) {
-          await sql`savepoint job`.execute(conn);
-          try {
-            const value = await job.fn(conn);
-            await sql`release job`.execute(conn);
-            outcomes.push({ ok: true, value });
-          } catch (error) {
-            await sql`rollback to job`.execute(conn);
-            await sql`release job`.execute(conn);
-            outcomes.push({ ok: false, error });
-          }
-        }
-        await sql`commit`.execute(conn);
-      } catch (error) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw error;
-      }
-    });
+    // Optimistically all in one transaction, no savepoints (two statements per job saved); should one
+    // job fail, the batch is rolled back and run again with a savepoint per job, so the failure undoes
+    // only its own writes. Jobs may run twice: like the PostgreSQL retries, they only touch the database.
+    outcomes = (await runBatch(db, jobs, false)) ?? ((await runBatch(db, jobs, true)) as Outcome[]);
   } catch (error) {
     // BEGIN or COMMIT failed (locked past the busy timeout, disk full): nothing of the batch holds.
     for (const job of jobs) job.reject(error);
@@ -100,4 +83,45 @@ async function commitBatch(db: Kysely<Database>, batch: Batch): Promise<void> {
     if (outcome.ok) job.resolve(outcome.value);
     else job.reject(outcome.error);
   }
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Runs the jobs in one transaction and commits it. Without savepoints, a failing job rolls the whole
+ * transaction back and the result is `undefined` (run again with savepoints); a job that is alone
+ * in its batch needs none (the transaction is its boundary).
+ */
+async function runBatch(
+  db: Kysely<Database>,
+  jobs: readonly Job[],
+  savepoints: boolean,
+): Promise<Outcome[] | undefined> {
+  return db.connection().execute(async (conn) => {
+    const outcomes: Outcome[] = [];
+    await sql`begin immediate`.execute(conn);
+    try {
+      for (const job of jobs) {
+        if (savepoints) await sql`savepoint job`.execute(conn);
+        try {
+          const value = await job.fn(conn);
+          if (savepoints) await sql`release job`.execute(conn);
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          if (!savepoints) {
+            await sql`rollback`.execute(conn);
+            return jobs.length > 1 ? undefined : [{ ok: false, error }];
+          }
+          await sql`rollback to job`.execute(conn);
+          await sql`release job`.execute(conn);
+          outcomes.push({ ok: false, error });
+        }
+      }
+      await sql`commit`.execute(conn);
+      return outcomes;
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+  });
 }
