@@ -16,6 +16,7 @@
  *   npx tsx bench/gateway.ts
  *   PORTKEY_GATEWAY_BIN=/path/to/node_modules/@portkey-ai/gateway/build/start-server.js npx tsx bench/gateway.ts
  *   BENCH_SECONDS=2 npx tsx bench/gateway.ts   (quick look)
+ *   BENCH_TARGETS=proxy,steadychat BENCH_OPEN_STREAMS=0 npx tsx bench/gateway.ts   (some targets only)
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -35,6 +36,8 @@ const TTFT_REQUESTS = Number(process.env.BENCH_TTFT_REQUESTS ?? 300);
 const OPEN_STREAMS = Number(process.env.BENCH_OPEN_STREAMS ?? 1000);
 const CONNECTIONS = 32;
 const PORTKEY_BIN = process.env.PORTKEY_GATEWAY_BIN;
+// BENCH_TARGETS=proxy,steadychat measures only those (direct is always measured: the others' base).
+const only = process.env.BENCH_TARGETS?.split(',').map((t) => t.trim());
 
 const chatBody = JSON.stringify({
   model: 'gpt-4o-mini',
@@ -353,6 +356,7 @@ async function run(): Promise<void> {
       ['portkey', (u) => startPortkey(u)],
     ];
     for (const [name, build] of builders) {
+      if (only && name !== 'direct' && !only.includes(name)) continue;
       const target = await build(upstream);
       if (!target) {
         note(`${name}: not available (set PORTKEY_GATEWAY_BIN); skipped`);
@@ -396,6 +400,7 @@ async function run(): Promise<void> {
       ['steadychat', () => startChild('steadychat', holdingUpstream)],
       ['portkey', () => startPortkey(holdingUpstream)],
     ] as const) {
+      if (OPEN_STREAMS === 0 || (only && !only.includes(name))) continue;
       const target = await build();
       if (!target) continue;
       note(`${name}: ${OPEN_STREAMS} open streams…`);

@@ -133,6 +133,9 @@ export interface BudgetBook {
 
 const EPSILON = 1e-9;
 
+/** Bumped on each budget a book sets, per store: the other books on it re-read their limits. */
+const limitGeneration = new WeakMap<object, number>();
+
 /** Creates the budget bookkeeping over a store. */
 export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
   const { store } = options;
@@ -142,6 +145,7 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
   const rates = { USD: 1, CNY: 7.1, ...options.exchangeRates } as Record<string, number>;
   const thresholds = [...(options.thresholds ?? [50, 80, 100])].sort((a, b) => a - b);
   const configLimits = options.limits ?? [];
+  const alerting = options.notifier !== undefined && thresholds.length > 0;
   let lastReclaim = 0;
 
   function convert(cost: Cost, to: string): number | null {
@@ -152,7 +156,28 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     return (cost.amount / from) * into;
   }
 
+  let cachedLimits:
+    | { generation: number; dataVersion: number; value: Array<BudgetLimit & { source: 'config' | 'store' }> }
+    | undefined;
+
+  /**
+   * The budgets in force. Every reservation needs them; on SQLite they are re-read only when the
+   * file changed under another connection (`PRAGMA data_version`) or a book on this store set one.
+   * PostgreSQL has no such cheap check: read every time.
+   */
   async function limits(): Promise<Array<BudgetLimit & { source: 'config' | 'store' }>> {
+    if (store.dialect !== 'sqlite') return readLimits();
+    const generation = limitGeneration.get(store.db) ?? 0;
+    const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(store.db);
+    const dataVersion = Number(rows[0]?.data_version);
+    if (cachedLimits?.generation === generation && cachedLimits.dataVersion === dataVersion)
+      return cachedLimits.value;
+    const value = await readLimits();
+    cachedLimits = { generation, dataVersion, value };
+    return value;
+  }
+
+  async function readLimits(): Promise<Array<BudgetLimit & { source: 'config' | 'store' }>> {
     const merged = new Map<string, BudgetLimit & { source: 'config' | 'store' }>();
     for (const l of configLimits)
       merged.set(`${l.scope}\0${l.scopeId}\0${l.period}`, { ...l, source: 'config' });
@@ -456,6 +481,8 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     actual?: Array<[number, number]>,
   ): Promise<Array<{ used_tokens: number; used_cost: number } | undefined>> {
     const after: Array<{ used_tokens: number; used_cost: number } | undefined> = [];
+    // The counters after the update are read only for the alerts (RETURNING costs a result set).
+    const returning = alerting ? sql` returning used_tokens, used_cost` : sql``;
     for (const [i, item] of items.entries()) {
       const [tokens, cost] = actual?.[i] ?? [0, 0];
       const returned = await sql<{ used_tokens: number; used_cost: number }>`update budget_counters
@@ -463,8 +490,7 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
           reserved_cost = reserved_cost - ${held ? item.cost : 0},
           used_tokens = used_tokens + ${tokens}, used_cost = used_cost + ${cost}
         where scope = ${item.scope} and scope_id = ${item.scopeId} and period = ${item.period}
-          and period_key = ${item.periodKey}
-        returning used_tokens, used_cost`.execute(db);
+          and period_key = ${item.periodKey}${returning}`.execute(db);
       after.push(returned.rows[0]);
     }
     return after;
@@ -475,8 +501,7 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     added: Array<[number, number]>,
     after: Array<{ used_tokens: number; used_cost: number } | undefined>,
   ) {
-    const notifier = options.notifier;
-    if (!notifier || thresholds.length === 0) return;
+    if (!alerting) return;
     for (const [i, item] of items.entries()) {
       const row = after[i];
       if (!row) continue;
@@ -595,6 +620,7 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
           }),
         )
         .execute();
+      limitGeneration.set(store.db, (limitGeneration.get(store.db) ?? 0) + 1);
     },
     async status(scopes) {
       const now = clock();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Store } from '../store/index.js';
 import { periodBounds, systemTimeZone } from './period.js';
+import { writeTransaction } from './write-transaction.js';
 
 /** How an upstream attempt ended. `cut`: the stream broke off midway; `aborted`: the caller stopped. */
 export type UsageOutcome = 'ok' | 'error' | 'aborted' | 'cut';
@@ -100,7 +101,10 @@ export interface UsageLedger {
 const COLUMN = { model: 'model', key: 'key_id', user: 'user_id', conversation: 'conversation_id' } as const;
 
 /** The ledger over a store (the same code on SQLite and PostgreSQL). */
-export function createUsageLedger(store: Pick<Store, 'db'>, clock: () => number = Date.now): UsageLedger {
+export function createUsageLedger(
+  store: Pick<Store, 'db' | 'dialect'>,
+  clock: () => number = Date.now,
+): UsageLedger {
   const { db } = store;
 
   function filtered(query: UsageQuery) {
@@ -116,8 +120,10 @@ export function createUsageLedger(store: Pick<Store, 'db'>, clock: () => number 
   return {
     async record(e) {
       // Raw SQL: one row per upstream attempt is the hottest write; Kysely's builder would cost more
-      // to compile than the insert costs to run.
-      await sql`insert into usage_ledger (id, created_at, key_id, user_id, conversation_id, model,
+      // to compile than the insert costs to run. A write transaction: on SQLite it joins the group
+      // commit of the other calls' rows, reservations and settlements.
+      await writeTransaction(store, (tx) =>
+        sql`insert into usage_ledger (id, created_at, key_id, user_id, conversation_id, model,
         upstream, request_id, upstream_request_id, attempt, prompt_tokens, completion_tokens,
         cached_tokens, reasoning_tokens, cost, currency, latency_ms, outcome, error_code, estimated)
         values (${randomUUID()}, ${e.at}, ${e.keyId ?? null}, ${e.userId ?? null},
@@ -125,7 +131,8 @@ export function createUsageLedger(store: Pick<Store, 'db'>, clock: () => number 
         ${e.upstreamRequestId ?? null}, ${e.attempt}, ${e.promptTokens}, ${e.completionTokens},
         ${e.cachedTokens}, ${e.reasoningTokens}, ${e.cost}, ${e.cost === null ? null : e.currency},
         ${e.latencyMs === null ? null : Math.round(e.latencyMs)}, ${e.outcome}, ${e.errorCode ?? null},
-        ${e.estimated ? 1 : 0})`.execute(db);
+        ${e.estimated ? 1 : 0})`.execute(tx),
+      );
     },
 
     async summarize(query = {}) {

@@ -1,0 +1,84 @@
+import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.js';
+import { writeTransaction } from '../../src/usage/write-transaction.js';
+import { freshDatabase, type TestDatabase } from './databases.js';
+
+// Writes asked for in the same turn share one SQLite commit: they must still behave as if each had
+// committed alone (a failing one undoes only itself; each sees the ones before it).
+describe('SQLite group commit', () => {
+  let database: TestDatabase | undefined;
+  let store: Store | undefined;
+  afterEach(async () => {
+    await store?.close();
+    await database?.drop();
+    store = undefined;
+    database = undefined;
+  });
+
+  const limitRow = (id: string) =>
+    sql`insert into budget_limits (scope, scope_id, period, tokens_limit, cost_limit, currency, updated_at)
+      values ('key', ${id}, 'day', 100, null, null, 0)`;
+  const ids = async (s: Store) =>
+    (await s.db.selectFrom('budget_limits').select('scope_id').orderBy('scope_id').execute()).map(
+      (r) => r.scope_id,
+    );
+
+  it('rolls back a failing write alone, keeps the others, and lets each see the earlier ones', async () => {
+    database = await freshDatabase('sqlite');
+    const s = await openStore({ url: database.url });
+    store = s;
+    const seen: number[] = [];
+    const count = async (db: Store['db']) =>
+      Number(
+        (
+          await db
+            .selectFrom('budget_limits')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirst()
+        )?.n,
+      );
+    const results = await Promise.allSettled([
+      writeTransaction(s, async (db) => {
+        await limitRow('a').execute(db);
+        return 'a';
+      }),
+      writeTransaction(s, async (db) => {
+        await limitRow('b').execute(db);
+        throw new Error('refused after writing');
+      }),
+      writeTransaction(s, async (db) => {
+        seen.push(await count(db));
+        await limitRow('c').execute(db);
+        return 'c';
+      }),
+      // The same key again: a constraint error inside one write, not a broken batch.
+      writeTransaction(s, async (db) => {
+        await limitRow('a').execute(db);
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toBe('refused after writing');
+    expect(seen).toEqual([1]);
+    expect(await ids(s)).toEqual(['a', 'c']);
+  });
+
+  it('keeps nothing of a batch whose lock cannot be taken, and works again once it is free', async () => {
+    database = await freshDatabase('sqlite');
+    const s = await openStore({ url: database.url, busyTimeoutMs: 50 });
+    store = s;
+    // Another process's writer holds the lock past the busy timeout.
+    const other = new SQLite(database.url);
+    other.exec('begin immediate');
+    const results = await Promise.allSettled(
+      ['x', 'y'].map((id) => writeTransaction(s, (db) => limitRow(id).execute(db))),
+    );
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    other.exec('rollback');
+    other.close();
+    expect(await ids(s)).toEqual([]);
+    await writeTransaction(s, (db) => limitRow('z').execute(db));
+    expect(await ids(s)).toEqual(['z']);
+  });
+});
