@@ -72,20 +72,12 @@ interface RegexSpec {
    */
   maxBase?: number;
   validate: (m: RegExpExecArray, folded: string, env: DetectEnv) => Validated | null;
-  /**
-   * Every position where a match can start (a superset, in text order), read from the scan: the
-   * expression is then tried only there (sticky), not over the whole text. The matches are those
-   * of the global expression: a start inside the previous match is skipped, as a global search
-   * would. Without it, the expression runs over the whole text.
-   */
-  starts?: (folded: string, stats: TextStats) => number[];
 }
 
 /** All regexes here are linear: bounded quantifiers or single-class runs, and look-behinds that only let a match start at the beginning of a run. */
 function regexDetector(spec: RegexSpec): Detector {
   const { type, priority } = spec;
   const positive = POSITIVE_WORDS[type] ?? [];
-  const sticky = spec.starts ? new RegExp(spec.re.source, spec.re.flags.replace('g', 'y')) : undefined;
   return {
     type,
     priority,
@@ -94,35 +86,10 @@ function regexDetector(spec: RegexSpec): Detector {
     gate: spec.gate,
     find(folded, env) {
       if (spec.quick && !spec.quick(folded)) return NONE;
-      const starts = spec.starts?.(folded, env.stats);
-      if (starts !== undefined && starts.length === 0) return NONE;
       if (spec.maxBase !== undefined && spec.maxBase < env.threshold && !hasPositiveWord(folded, positive)) {
         return NONE;
       }
       const out: Candidate[] = [];
-      if (starts !== undefined && sticky !== undefined) {
-        let after = 0;
-        for (let i = 0; i < starts.length; i++) {
-          const at = starts[i] as number;
-          if (at < after) continue;
-          sticky.lastIndex = at;
-          const m = sticky.exec(folded);
-          if (m === null) continue;
-          after = at + Math.max(1, m[0].length);
-          if (m[0].length === 0) continue;
-          const v = spec.validate(m, folded, env);
-          if (v === null) continue;
-          out.push({
-            type,
-            start: v.start ?? at,
-            end: v.end ?? at + m[0].length,
-            score: v.score,
-            key: v.key,
-            priority,
-          });
-        }
-        return out;
-      }
       // One compiled regex per detector: detection is synchronous, so lastIndex cannot be shared.
       const re = spec.re;
       re.lastIndex = 0;
@@ -138,6 +105,69 @@ function regexDetector(spec: RegexSpec): Detector {
         out.push({ type, start, end, score: v.score, key: v.key, priority });
       }
       return out;
+    },
+  };
+}
+
+interface AnchoredSpec {
+  type: string;
+  priority: number;
+  /** Tried (sticky, flag `y`) at each start only, never over the whole text. */
+  re: RegExp;
+  /** {@link GATE} bit that the scan must set for the detector to run (most messages have no such data). */
+  gate: number;
+  /**
+   * Every position where a match can start (a superset, in text order), read from the scan. The
+   * matches are those the expression would find searching the whole text: a start inside the
+   * previous match is skipped, as a global search would skip it.
+   */
+  starts: (folded: string, stats: TextStats) => number[];
+  negatives?: boolean;
+  /** As in {@link RegexSpec.maxBase}. */
+  maxBase?: number;
+  /** The score and key of the matched `value` at `start`, or null when it is not valid. */
+  check: (value: string, start: number, env: DetectEnv) => Validated | null;
+}
+
+/**
+ * A detector whose expression is tried only where the scan says a match can start. Linear: each
+ * expression is bounded, and the starts are at most one per run or sign of the text.
+ */
+function anchoredDetector(spec: AnchoredSpec): Detector {
+  const { type, priority, re } = spec;
+  const positive = POSITIVE_WORDS[type] ?? [];
+  const gated = spec.maxBase !== undefined;
+  return {
+    type,
+    priority,
+    positive,
+    negatives: spec.negatives ?? true,
+    gate: spec.gate,
+    find(folded, env) {
+      const starts = spec.starts(folded, env.stats);
+      if (starts.length === 0) return NONE;
+      if (gated && (spec.maxBase as number) < env.threshold && !hasPositiveWord(folded, positive))
+        return NONE;
+      let out: Candidate[] | undefined;
+      let after = 0;
+      for (let i = 0; i < starts.length; i++) {
+        const at = starts[i] as number;
+        if (at < after) continue;
+        re.lastIndex = at;
+        // test() instead of exec(): no match array; the end is in lastIndex.
+        if (!re.test(folded)) continue;
+        const end = re.lastIndex;
+        if (end === at) {
+          after = at + 1;
+          continue;
+        }
+        after = end;
+        const v = spec.check(folded.slice(at, end), at, env);
+        if (v === null) continue;
+        out ??= [];
+        out.push({ type, start: v.start ?? at, end: v.end ?? end, score: v.score, key: v.key, priority });
+      }
+      return out ?? NONE;
     },
   };
 }
@@ -370,50 +400,54 @@ const privateKey: Detector = {
 
 const ID18_RUNS = runFilter({ minLength: 6, minChain: 17 });
 
-const cnId18 = regexDetector({
+const cnId18 = anchoredDetector({
   type: 'CN_ID',
   priority: 90,
   gate: GATE.CHAIN_17,
-  re: /(?<![0-9])(\d{6}) ?(\d{8}) ?(\d{3}[0-9Xx])(?![0-9])/g,
+  re: /(?<![0-9])(\d{6}) ?(\d{8}) ?(\d{3}[0-9Xx])(?![0-9])/y,
   starts: (f, st) => runStarts(f, st, ID18_RUNS),
-  validate: (m, _f, env) => {
-    const id = `${m[1]}${m[2]}${m[3]}`.toUpperCase();
+  check: (value, _start, env) => {
+    const id = value.replaceAll(' ', '').toUpperCase();
     return validCnId18(id, env.now) ? { score: 1, key: id } : null;
   },
 });
 
 const ID15_RUNS = runFilter({ minLength: 15, maxLength: 15 });
 
-const cnId15 = regexDetector({
+const cnId15 = anchoredDetector({
   type: 'CN_ID',
   priority: 89,
   gate: GATE.RUN_15,
   maxBase: 0.25,
-  re: /(?<![0-9])\d{15}(?![0-9])/g,
+  re: /(?<![0-9])\d{15}(?![0-9])/y,
   starts: (f, st) => runStarts(f, st, ID15_RUNS),
-  validate: (m, _f, env) => (validCnId15(m[0], env.now) ? { score: 0.25, key: m[0] } : null),
+  check: (value, _start, env) => (validCnId15(value, env.now) ? { score: 0.25, key: value } : null),
 });
 
+const pr15Start = (t: string, start: number, length: number) =>
+  length >= 15 && isUpperCode(t.charCodeAt(start));
+
 /** Foreign permanent resident ID card, 2004 edition: 3 letters + 12 digits. */
-const foreignPr15 = regexDetector({
+const foreignPr15 = anchoredDetector({
   type: 'CN_ID',
   priority: 89,
   gate: GATE.RUN_12,
   maxBase: 0.25,
-  re: /(?<![A-Z0-9])[A-Z]{3}\d{12}(?![0-9])/g,
-  starts: (f, st) =>
-    alnumStarts(f, st, (t, start, length) => length >= 15 && isUpperCode(t.charCodeAt(start))),
-  validate: (m) => ({ score: 0.25, key: m[0] }),
+  re: /(?<![A-Z0-9])[A-Z]{3}\d{12}(?![0-9])/y,
+  starts: (f, st) => alnumStarts(f, st, pr15Start),
+  check: (value) => ({ score: 0.25, key: value }),
 });
 
-const uscc = regexDetector({
+const usccStart = (_t: string, _s: number, length: number) => length === 18;
+
+const uscc = anchoredDetector({
   type: 'CN_USCC',
   gate: GATE.ALNUM_18,
   priority: 85,
-  re: /(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])/g,
-  starts: (f, st) => alnumStarts(f, st, (_t, _s, length) => length === 18),
-  validate: (m) => {
-    const code = m[0];
+  re: /(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])/y,
+  starts: (f, st) => alnumStarts(f, st, usccStart),
+  check: (value) => {
+    const code = value;
     if (usccCheckChar(code.slice(0, 17)) !== code[17]) return null;
     const division = Number(code.slice(2, 4));
     if (!validProvince(division, false) && division !== 10) return null;
@@ -454,14 +488,14 @@ function cardScore(d: string): number | null {
 
 const CARD_RUNS = runFilter({ minChain: 13, chainStart: true });
 
-const bankCard = regexDetector({
+const bankCard = anchoredDetector({
   type: 'BANK_CARD',
   gate: GATE.CHAIN_13,
   priority: 80,
-  re: /(?<![0-9])(?<![0-9][ -])\d(?:[ -]?\d){12,18}(?![0-9])/g,
+  re: /(?<![0-9])(?<![0-9][ -])\d(?:[ -]?\d){12,18}(?![0-9])/y,
   starts: (f, st) => runStarts(f, st, CARD_RUNS),
-  validate: (m) => {
-    const raw = m[0];
+  check: (value, start) => {
+    const raw = value;
     const all = digitsOf(raw);
     const whole = cardScore(all);
     if (whole !== null) return { score: whole, key: all };
@@ -476,30 +510,28 @@ const bankCard = regexDetector({
       if (count < 13) break;
       const d = all.slice(0, count);
       const score = cardScore(d);
-      if (score !== null) return { score, key: d, end: m.index + i };
+      if (score !== null) return { score, key: d, end: start + i };
     }
     return null;
   },
 });
 
-const iban = regexDetector({
+/** Two letters and two digits open an IBAN. */
+const ibanStart = (t: string, start: number, length: number) =>
+  length >= 4 &&
+  isUpperCode(t.charCodeAt(start)) &&
+  isUpperCode(t.charCodeAt(start + 1)) &&
+  isDigitCode(t.charCodeAt(start + 2)) &&
+  isDigitCode(t.charCodeAt(start + 3));
+
+const iban = anchoredDetector({
   type: 'IBAN',
   gate: GATE.IBAN,
   priority: 82,
-  re: /(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Z0-9])/g,
-  starts: (f, st) =>
-    alnumStarts(
-      f,
-      st,
-      (t, start, length) =>
-        length >= 4 &&
-        isUpperCode(t.charCodeAt(start)) &&
-        isUpperCode(t.charCodeAt(start + 1)) &&
-        isDigitCode(t.charCodeAt(start + 2)) &&
-        isDigitCode(t.charCodeAt(start + 3)),
-    ),
-  validate: (m) => {
-    const raw = m[0];
+  re: /(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Z0-9])/y,
+  starts: (f, st) => alnumStarts(f, st, ibanStart),
+  check: (value, start) => {
+    const raw = value;
     const len = IBAN_LENGTHS[raw.slice(0, 2)];
     let end = raw.length;
     if (len !== undefined) {
@@ -515,7 +547,7 @@ const iban = regexDetector({
       if (end < 0) return null;
     }
     const code = raw.slice(0, end).replace(/ /g, '');
-    return ibanValid(code) ? { score: 1, key: code, end: m.index + end } : null;
+    return ibanValid(code) ? { score: 1, key: code, end: start + end } : null;
   },
 });
 
@@ -526,14 +558,14 @@ const MOBILE_DIGITS = /^(?:00)?861[3-9][0-9]{9}$/;
 
 const MOBILE_RUNS = runFilter({ minChain: 11 });
 
-const cnMobile = regexDetector({
+const cnMobile = anchoredDetector({
   type: 'CN_PHONE',
   gate: GATE.CHAIN_11,
   priority: 70,
-  re: /(?<![0-9¥$￥€£])(?<![0-9]-)(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?|86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?![0-9])(?!-[0-9])(?!\.[0-9])/g,
+  re: /(?<![0-9¥$￥€£])(?<![0-9]-)(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?|86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?![0-9])(?!-[0-9])(?!\.[0-9])/y,
   starts: (f, st) => merged(runStarts(f, st, MOBILE_RUNS), st.signs),
-  validate: (m) => {
-    const d = digitsOf(m[0]);
+  check: (value) => {
+    const d = digitsOf(value);
     const national = d.slice(-11);
     const prefixed = d.length > 11;
     const score = (CN_MOBILE.test(national) ? 0.85 : 0.55) + (prefixed ? 0.1 : 0);
@@ -582,10 +614,9 @@ const phone: Detector = {
       const at = starts[i] as number;
       if (at < after) continue;
       re.lastIndex = at;
-      const m = re.exec(folded);
-      if (m === null) continue;
-      after = at + m[0].length;
-      let text = m[0];
+      if (!re.test(folded)) continue;
+      after = re.lastIndex;
+      let text = folded.slice(at, after);
       // Mainland mobiles are the CN_PHONE detector's.
       const digits = digitsOf(text);
       if (MOBILE_DIGITS.test(digits)) continue;
@@ -598,7 +629,7 @@ const phone: Detector = {
         key = validPhone(text);
       }
       if (key === undefined) continue;
-      out.push({ type: 'PHONE', start: m.index, end: m.index + text.length, score: 0.75, key, priority: 65 });
+      out.push({ type: 'PHONE', start: at, end: at + text.length, score: 0.75, key, priority: 65 });
     }
     return out;
   },
@@ -665,30 +696,30 @@ function emailStarts(folded: string, stats: TextStats): number[] {
   return out;
 }
 
-const email = regexDetector({
+const email = anchoredDetector({
   type: 'EMAIL',
   gate: GATE.EMAIL,
   priority: 75,
   negatives: false,
-  re: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
+  re: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/y,
   starts: emailStarts,
-  validate: (m) => {
-    const tld = m[0].slice(m[0].lastIndexOf('.') + 1).toLowerCase();
-    return FILE_EXTENSIONS.has(tld) ? null : { score: 0.9, key: m[0].toLowerCase() };
+  check: (value) => {
+    const tld = value.slice(value.lastIndexOf('.') + 1).toLowerCase();
+    return FILE_EXTENSIONS.has(tld) ? null : { score: 0.9, key: value.toLowerCase() };
   },
 });
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const OCTET_RUNS = runFilter({ maxLength: 3, next: 46 });
 
-const ipv4 = regexDetector({
+const ipv4 = anchoredDetector({
   type: 'IP',
   priority: 55,
   gate: GATE.IPV4,
-  re: new RegExp(`(?<![0-9.])(?<![vV])(?:${OCTET}\\.){3}${OCTET}(?![0-9]|\\.[0-9])`, 'g'),
+  re: new RegExp(`(?<![0-9.])(?<![vV])(?:${OCTET}\\.){3}${OCTET}(?![0-9]|\\.[0-9])`, 'y'),
   starts: (f, st) => runStarts(f, st, OCTET_RUNS),
-  validate: (m) => {
-    const ip = m[0];
+  check: (value) => {
+    const ip = value;
     if (ip.startsWith('127.') || ip === '0.0.0.0' || ip === '255.255.255.255') return null;
     return { score: 0.8, key: ip };
   },
@@ -715,14 +746,14 @@ function ipv6Starts(folded: string, stats: TextStats): number[] {
   return out;
 }
 
-const ipv6 = regexDetector({
+const ipv6 = anchoredDetector({
   type: 'IP',
   priority: 55,
   gate: GATE.IPV6,
-  re: /(?<![0-9A-Za-z_:.])[0-9A-Fa-f:]{2,39}(?![0-9A-Za-z_:.])/g,
+  re: /(?<![0-9A-Za-z_:.])[0-9A-Fa-f:]{2,39}(?![0-9A-Za-z_:.])/y,
   starts: ipv6Starts,
-  validate: (m) => {
-    const ip = m[0];
+  check: (value) => {
+    const ip = value;
     // Colons, hex digits and non-empty groups first: most candidates (times, words) fail these.
     let colons = 0;
     let groups = 0;
@@ -751,57 +782,56 @@ function ssnValid(d: string): boolean {
 
 const SSN_RUNS = runFilter({ minLength: 3, maxLength: 3, minChain: 9 });
 
-const ssn = regexDetector({
+const ssn = anchoredDetector({
   type: 'US_SSN',
   gate: GATE.CHAIN_9,
   priority: 60,
-  re: /(?<![0-9])(?<![0-9]-)\d{3}([- ])\d{2}\1\d{4}(?![0-9])(?!-[0-9])/g,
+  re: /(?<![0-9])(?<![0-9]-)\d{3}([- ])\d{2}\1\d{4}(?![0-9])(?!-[0-9])/y,
   starts: (f, st) => runStarts(f, st, SSN_RUNS),
-  validate: (m) => {
-    const d = digitsOf(m[0]);
+  check: (value) => {
+    const d = digitsOf(value);
     if (!ssnValid(d)) return null;
-    return { score: m[1] === '-' ? 0.6 : 0.3, key: d };
+    return { score: value[3] === '-' ? 0.6 : 0.3, key: d };
   },
 });
 
 const SSN_BARE_RUNS = runFilter({ minLength: 9, maxLength: 9 });
 
-const ssnBare = regexDetector({
+const ssnBare = anchoredDetector({
   type: 'US_SSN',
   priority: 59,
   maxBase: 0.2,
   gate: GATE.RUN_9,
-  re: /(?<![0-9])\d{9}(?![0-9])/g,
+  re: /(?<![0-9])\d{9}(?![0-9])/y,
   starts: (f, st) => runStarts(f, st, SSN_BARE_RUNS),
-  validate: (m) => (ssnValid(m[0]) ? { score: 0.2, key: m[0] } : null),
+  check: (value) => (ssnValid(value) ? { score: 0.2, key: value } : null),
 });
 
-const passport = regexDetector({
+/** A whole 9-character run, or `P`/`S` before a dot. */
+const passportStart = (t: string, start: number, length: number) =>
+  length === 9 || (length === 1 && t.charCodeAt(start + 1) === 46);
+
+const passport = anchoredDetector({
   type: 'PASSPORT',
   maxBase: 0.2,
   gate: GATE.RUN_7_TO_9,
   priority: 50,
-  re: /(?<![A-Z0-9])(?:E[A-HJ-NP-Z]\d{7}|[EGK]\d{8}|(?:PE|SE|DE|MA)\d{7}|[PS]\.\d{7}|S\d{8}|1[45]\d{7})(?![A-Z0-9])/g,
-  starts: (f, st) =>
-    alnumStarts(
-      f,
-      st,
-      (t, start, length) => length === 9 || (length === 1 && t.charCodeAt(start + 1) === 46),
-    ),
-  validate: (m) => ({ score: 0.2, key: m[0] }),
+  re: /(?<![A-Z0-9])(?:E[A-HJ-NP-Z]\d{7}|[EGK]\d{8}|(?:PE|SE|DE|MA)\d{7}|[PS]\.\d{7}|S\d{8}|1[45]\d{7})(?![A-Z0-9])/y,
+  starts: (f, st) => alnumStarts(f, st, passportStart),
+  check: (value) => ({ score: 0.2, key: value }),
 });
 
-const plate = regexDetector({
+const plate = anchoredDetector({
   type: 'CN_PLATE',
   gate: GATE.PLATE,
   priority: 45,
   negatives: false,
-  re: /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-HJ-NP-Z][ ·•.-]?(?:\d{5}[A-HJK]|[A-HJK][A-HJ-NP-Z0-9]\d{4}|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])(?![A-Za-z0-9])/g,
+  re: /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-HJ-NP-Z][ ·•.-]?(?:\d{5}[A-HJK]|[A-HJK][A-HJ-NP-Z0-9]\d{4}|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])(?![A-Za-z0-9])/y,
   starts: (_f, st) => st.plates,
-  validate: (m) => {
-    const tail = m[0].slice(2);
+  check: (value) => {
+    const tail = value.slice(2);
     const digits = digitsOf(tail).length;
-    return { score: digits >= 2 ? 0.6 : 0.3, key: m[0].replace(/[ ·•.-]/g, '') };
+    return { score: digits >= 2 ? 0.6 : 0.3, key: value.replace(/[ ·•.-]/g, '') };
   },
 });
 

@@ -66,36 +66,38 @@ const SECRET_HINT =
 
 const PLATE_PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领';
 
-/** Character classes of the scan, one per UTF-16 code unit (after folding for the `FOLD` class). */
+/**
+ * Classes of the ASCII code units (after width folding); every other code unit is `OTHER`. A table
+ * of 128 entries stays in the cache while the scan walks Chinese text, where a table over all code
+ * units would miss on almost every character.
+ */
 const OTHER = 0;
 const DIGIT = 1;
 const UPPER = 2;
 const SEPARATOR = 3;
 const DOT = 4;
 const PLUS = 5;
-const FOLD = 6;
-const PROVINCE = 7;
-const AT = 8;
-const COLON = 9;
-const PAREN = 10;
-const CLASS = new Uint8Array(0x10000);
-for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
-for (let c = 65; c <= 90; c++) CLASS[c] = UPPER;
-CLASS[32] = SEPARATOR;
-CLASS[45] = SEPARATOR;
-CLASS[46] = DOT;
-CLASS[43] = PLUS;
-CLASS[64] = AT;
-CLASS[58] = COLON;
-CLASS[40] = PAREN;
-for (let c = 0xa0; c < 0x10000; c++) if (foldCode(c) !== c) CLASS[c] = FOLD;
-for (let i = 0; i < PLATE_PROVINCES.length; i++) CLASS[PLATE_PROVINCES.charCodeAt(i)] = PROVINCE;
+const AT = 6;
+const COLON = 7;
+const PAREN = 8;
+const ASCII = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) ASCII[c] = DIGIT;
+for (let c = 65; c <= 90; c++) ASCII[c] = UPPER;
+ASCII[32] = SEPARATOR;
+ASCII[45] = SEPARATOR;
+ASCII[46] = DOT;
+ASCII[43] = PLUS;
+ASCII[64] = AT;
+ASCII[58] = COLON;
+ASCII[40] = PAREN;
+
+const PROVINCES = new Set(Array.from(PLATE_PROVINCES, (ch) => ch.charCodeAt(0)));
 
 /** The class of the folded code unit at `i` (`OTHER` past the end). */
 function classAt(text: string, i: number): number {
   if (i >= text.length) return OTHER;
   const c = foldCode(text.charCodeAt(i));
-  return c < 128 ? (CLASS[c] as number) : OTHER;
+  return c < 128 ? (ASCII[c] as number) : OTHER;
 }
 
 /** Bits of the run lengths the gates ask about. */
@@ -133,13 +135,20 @@ export function scanText(text: string): ScannedText {
   let from = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
-    let k = CLASS[text.charCodeAt(i)] as number;
-    if (k === FOLD) {
-      const c = foldCode(text.charCodeAt(i));
-      folded += text.slice(from, i) + String.fromCharCode(c);
-      from = i + 1;
-      k = c < 128 ? (CLASS[c] as number) : OTHER;
+    let c = text.charCodeAt(i);
+    if (c >= 128) {
+      // Chinese characters (U+3001–U+FF00) are neither folded nor classified: two comparisons.
+      if (c > 0x3000 && c < 0xff01) c = -1;
+      else {
+        const f = foldCode(c);
+        if (f !== c) {
+          folded += text.slice(from, i) + String.fromCharCode(f);
+          from = i + 1;
+        }
+        c = f < 128 ? f : -1;
+      }
     }
+    const k = c < 0 ? OTHER : (ASCII[c] as number);
     if (k === DIGIT) {
       if (runStart < 0) {
         runStart = i;
@@ -154,7 +163,11 @@ export function scanText(text: string): ScannedText {
       runStart = -1;
     }
     if (k === UPPER) {
-      if (alnumStart < 0) alnumStart = i;
+      if (alnumStart < 0) {
+        alnumStart = i;
+        // A province character before an upper-case letter: a licence plate may start there.
+        if (i > 0 && PROVINCES.has(text.charCodeAt(i - 1))) plates.push(i - 1);
+      }
       continue;
     }
     if (alnumStart >= 0) {
@@ -179,8 +192,6 @@ export function scanText(text: string): ScannedText {
       ats.push(i);
     } else if (k === COLON) {
       colons.push(i);
-    } else if (k === PROVINCE) {
-      if (classAt(text, i + 1) === UPPER) plates.push(i);
     }
   }
   if (runStart >= 0) {
@@ -216,10 +227,10 @@ export function scanText(text: string): ScannedText {
     if (length === 18) alnum18 = true;
     if (
       length >= 4 &&
-      CLASS[folded.charCodeAt(start)] === UPPER &&
-      CLASS[folded.charCodeAt(start + 1)] === UPPER &&
-      CLASS[folded.charCodeAt(start + 2)] === DIGIT &&
-      CLASS[folded.charCodeAt(start + 3)] === DIGIT
+      classAt(folded, start) === UPPER &&
+      classAt(folded, start + 1) === UPPER &&
+      classAt(folded, start + 2) === DIGIT &&
+      classAt(folded, start + 3) === DIGIT
     ) {
       ibanStart = true;
     }
