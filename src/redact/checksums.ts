@@ -35,19 +35,45 @@ export function validProvince(two: number, allowForeign: boolean): boolean {
   return PROVINCES.has(two) || (allowForeign && two >= 90 && two <= 99);
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** A real calendar date from 1900 up to `now`. */
 export function validBirthDate(year: number, month: number, day: number, now: Date): boolean {
   if (year < 1900 || month < 1 || month > 12 || day < 1) return false;
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return false;
-  return date.getTime() <= now.getTime();
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+  if (day > days) return false;
+  return Date.UTC(year, month - 1, day) <= now.getTime();
+}
+
+/** The number written by the ASCII digits of `s` from `from` to `to` (NaN when one is not a digit). */
+function digitsValue(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Whether `s` is `n` ASCII digits, the last one possibly X or x. */
+function digitsWithCheck(s: string, n: number, allowX: boolean): boolean {
+  if (s.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) continue;
+    if (allowX && i === n - 1 && (c === 88 || c === 120)) continue;
+    return false;
+  }
+  return true;
 }
 
 /** An 18-character mainland resident ID (or 2023 foreign permanent resident ID), digits only plus X. */
 export function validCnId18(id: string, now: Date): boolean {
-  if (!/^\d{17}[\dXx]$/.test(id)) return false;
-  if (!validProvince(Number(id.slice(0, 2)), true)) return false;
-  if (!validBirthDate(Number(id.slice(6, 10)), Number(id.slice(10, 12)), Number(id.slice(12, 14)), now)) {
+  if (!digitsWithCheck(id, 18, true)) return false;
+  if (!validProvince(digitsValue(id, 0, 2), true)) return false;
+  if (!validBirthDate(digitsValue(id, 6, 10), digitsValue(id, 10, 12), digitsValue(id, 12, 14), now)) {
     return false;
   }
   return cnIdCheckChar(id) === id[17]!.toUpperCase();
@@ -55,14 +81,9 @@ export function validCnId18(id: string, now: Date): boolean {
 
 /** A legacy 15-digit ID: province and 19YYMMDD date only (there is no check digit). */
 export function validCnId15(id: string, now: Date): boolean {
-  if (!/^\d{15}$/.test(id)) return false;
-  if (!validProvince(Number(id.slice(0, 2)), false)) return false;
-  return validBirthDate(
-    1900 + Number(id.slice(6, 8)),
-    Number(id.slice(8, 10)),
-    Number(id.slice(10, 12)),
-    now,
-  );
+  if (!digitsWithCheck(id, 15, false)) return false;
+  if (!validProvince(digitsValue(id, 0, 2), false)) return false;
+  return validBirthDate(1900 + digitsValue(id, 6, 8), digitsValue(id, 8, 10), digitsValue(id, 10, 12), now);
 }
 
 const USCC_CHARSET = '0123456789ABCDEFGHJKLMNPQRTUWXY';

@@ -2,7 +2,7 @@ import { contextPolarity } from './context-words.js';
 import { BUILT_IN_DETECTORS, type Candidate, type DetectEnv, type Detector } from './detectors.js';
 import { foldWidth } from './fold-width.js';
 import { InvalidRedactConfigError } from './invalid-redact-config-error.js';
-import { GATE, scanText } from './text-stats.js';
+import { GATE, scanText, type TextStats } from './text-stats.js';
 import type { CustomPattern, DenyEntry, DetectOptions, PiiFinding } from './types.js';
 
 /** Score added by a positive context word, and taken away by a business-number word. */
@@ -177,6 +177,14 @@ class Env implements DetectEnv {
 }
 
 export function detectCandidates(text: string, options: DetectOptions = {}): Candidate[] {
+  return detectInText(text, options).candidates;
+}
+
+/** The candidates, and what the scan saw (the redaction reads whether a placeholder can occur). */
+export function detectInText(
+  text: string,
+  options: DetectOptions,
+): { candidates: Candidate[]; stats: TextStats } {
   const { detectors, allow, threshold } = compile(options);
   const { folded, stats } = scanText(text);
   const env = new Env(stats, threshold, options.now);
@@ -201,7 +209,7 @@ export function detectCandidates(text: string, options: DetectOptions = {}): Can
       kept.push(c);
     }
   }
-  return resolveOverlaps(kept, text.length);
+  return { candidates: resolveOverlaps(kept, text.length), stats };
 }
 
 /** Priority first, then score, then the longer span; a lower-ranked overlapping span is dropped. */

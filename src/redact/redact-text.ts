@@ -1,4 +1,4 @@
-import { detectCandidates } from './detect-pii.js';
+import { detectInText } from './detect-pii.js';
 import { maskValue } from './mask-value.js';
 import { PiiBlockedError } from './pii-blocked-error.js';
 import { placeholderPattern } from './placeholder-syntax.js';
@@ -9,7 +9,6 @@ import { createVault, type Vault } from './vault.js';
 export const ESCAPED_PLACEHOLDER_TYPE = 'PLACEHOLDER';
 
 const PLACEHOLDER = placeholderPattern();
-const MAY_HOLD_PLACEHOLDER = /[[<&【［＜]/;
 
 /** Options of {@link redactText} (and of the redaction stage). */
 export interface RedactOptions extends DetectOptions {
@@ -60,7 +59,7 @@ export function actionFor(
  */
 export function redactText(text: string, options: RedactOptions = {}): RedactResult {
   const vault = options.vault ?? createVault();
-  const candidates = detectCandidates(text, options);
+  const { candidates, stats } = detectInText(text, options);
   const counts: Record<string, number> = {};
   const findings: RedactedFinding[] = [];
 
@@ -74,7 +73,7 @@ export function redactText(text: string, options: RedactOptions = {}): RedactRes
   const re = PLACEHOLDER;
   re.lastIndex = 0;
   let ci = 0;
-  for (let m = MAY_HOLD_PLACEHOLDER.test(text) ? re.exec(text) : null; m !== null; m = re.exec(text)) {
+  for (let m = stats.brackets ? re.exec(text) : null; m !== null; m = re.exec(text)) {
     const start = m.index;
     const end = start + m[0].length;
     while (ci < candidates.length && (candidates[ci] as { end: number }).end <= start) ci++;

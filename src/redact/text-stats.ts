@@ -12,7 +12,10 @@ export interface TextStats {
    * hyphen), and 1 when the run starts a chain (0 when it continues the run before).
    */
   runs: number[];
-  /** Maximal runs of `[0-9A-Z]`, in text order, two numbers each: start, length. */
+  /**
+   * Maximal runs of `[0-9A-Z]` that can hold data (4 or more long, or one character before a dot),
+   * in text order, two numbers each: start, length.
+   */
   alnumRuns: number[];
   /** Positions of `+` before a digit 1–9 and of `(` before a digit or `+` (phone starts). */
   signs: number[];
@@ -24,6 +27,8 @@ export interface TextStats {
   plates: number[];
   /** Number of ASCII digits. */
   digits: number;
+  /** Whether `[`, `<`, `&` or `【` occurs (after folding): the text may hold a placeholder. */
+  brackets: boolean;
   /** The {@link GATE} bits whose condition holds: a detector runs only when its bit is set. */
   gates: number;
 }
@@ -80,6 +85,7 @@ const PLUS = 5;
 const AT = 6;
 const COLON = 7;
 const PAREN = 8;
+const BRACKET = 9;
 const ASCII = new Uint8Array(128);
 for (let c = 48; c <= 57; c++) ASCII[c] = DIGIT;
 for (let c = 65; c <= 90; c++) ASCII[c] = UPPER;
@@ -90,6 +96,9 @@ ASCII[43] = PLUS;
 ASCII[64] = AT;
 ASCII[58] = COLON;
 ASCII[40] = PAREN;
+ASCII[91] = BRACKET;
+ASCII[60] = BRACKET;
+ASCII[38] = BRACKET;
 
 const PROVINCES = new Set(Array.from(PLATE_PROVINCES, (ch) => ch.charCodeAt(0)));
 
@@ -131,6 +140,7 @@ export function scanText(text: string): ScannedText {
   let plusStart = false;
   let runStart = -1;
   let alnumStart = -1;
+  let brackets = false;
   let folded = '';
   let from = 0;
   const n = text.length;
@@ -138,8 +148,10 @@ export function scanText(text: string): ScannedText {
     let c = text.charCodeAt(i);
     if (c >= 128) {
       // Chinese characters (U+3001–U+FF00) are neither folded nor classified: two comparisons.
-      if (c > 0x3000 && c < 0xff01) c = -1;
-      else {
+      if (c > 0x3000 && c < 0xff01) {
+        if (c === 0x3010) brackets = true;
+        c = -1;
+      } else {
         const f = foldCode(c);
         if (f !== c) {
           folded += text.slice(from, i) + String.fromCharCode(f);
@@ -171,7 +183,8 @@ export function scanText(text: string): ScannedText {
       continue;
     }
     if (alnumStart >= 0) {
-      alnumRuns.push(alnumStart, i - alnumStart);
+      const length = i - alnumStart;
+      if (length >= 4 || (length === 1 && k === DOT)) alnumRuns.push(alnumStart, length);
       alnumStart = -1;
     }
     if (k <= SEPARATOR) continue;
@@ -192,13 +205,15 @@ export function scanText(text: string): ScannedText {
       ats.push(i);
     } else if (k === COLON) {
       colons.push(i);
+    } else if (k === BRACKET) {
+      brackets = true;
     }
   }
   if (runStart >= 0) {
     runs.push(runStart, n - runStart, 0, 0);
     digits += n - runStart;
   }
-  if (alnumStart >= 0) alnumRuns.push(alnumStart, n - alnumStart);
+  if (alnumStart >= 0 && n - alnumStart >= 4) alnumRuns.push(alnumStart, n - alnumStart);
   if (from > 0) folded += text.slice(from);
   else folded = text;
 
@@ -253,5 +268,5 @@ export function scanText(text: string): ScannedText {
   if (dottedDigits >= 3) gates |= GATE.IPV4;
   if (colons.length > 0) gates |= GATE.IPV6;
   if (plates.length > 0 && digits >= 2) gates |= GATE.PLATE;
-  return { folded, stats: { runs, alnumRuns, signs, ats, colons, plates, digits, gates } };
+  return { folded, stats: { runs, alnumRuns, signs, ats, colons, plates, digits, brackets, gates } };
 }
