@@ -263,10 +263,15 @@ function digitsOf(s: string): string {
   return from < s.length ? out + s.slice(from) : out;
 }
 
-/** Span of capture group `g` (needs the `d` flag). */
-function groupSpan(m: RegExpExecArray, g: number): { start: number; end: number } | null {
-  const span = m.indices?.[g];
-  return span ? { start: span[0], end: span[1] } : null;
+/**
+ * Span of the last capture group, which ends the match (found without the `d` flag, which makes
+ * every match compute the spans of all groups).
+ */
+function tailGroupSpan(m: RegExpExecArray, g: number): { start: number; end: number } | null {
+  const group = m[g];
+  if (group === undefined) return null;
+  const end = m.index + m[0].length;
+  return { start: end - group.length, end };
 }
 
 function base64UrlJson(part: string): unknown {
@@ -303,9 +308,9 @@ const awsSecret = regexDetector({
   negatives: false,
   gate: GATE.SECRET,
   quick: (t) => /aws/i.test(t),
-  re: /aws_?secret_?access_?key["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/dgi,
+  re: /aws_?secret_?access_?key["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
   validate: (m) => {
-    const span = groupSpan(m, 1);
+    const span = tailGroupSpan(m, 1);
     return span ? { score: 0.95, key: m[1] as string, ...span } : null;
   },
 });
@@ -340,9 +345,9 @@ const password = regexDetector({
   negatives: false,
   gate: GATE.SECRET,
   quick: (t) => /pass|pwd|secret|api_?key|token|密码|口令/i.test(t),
-  re: /(?:(?<![A-Za-z0-9_])(?:password|passwd|passphrase|pwd|client_secret|secret_key|api_key|apikey|access_token|auth_token)["']?\s{0,3}[:=]\s{0,3}["']?|(?:密码|口令)\s{0,2}(?:(?:是|为)\s{0,2}:?|[:=])\s{0,2}["']?)([^\s"'<>,;。；、)]{3,128})/dgi,
+  re: /(?:(?<![A-Za-z0-9_])(?:password|passwd|passphrase|pwd|client_secret|secret_key|api_key|apikey|access_token|auth_token)["']?\s{0,3}[:=]\s{0,3}["']?|(?:密码|口令)\s{0,2}(?:(?:是|为)\s{0,2}:?|[:=])\s{0,2}["']?)([^\s"'<>,;。；、)]{3,128})/gi,
   validate: (m) => {
-    const span = groupSpan(m, 1);
+    const span = tailGroupSpan(m, 1);
     if (!span) return null;
     let value = m[1] as string;
     while (value.endsWith('.')) value = value.slice(0, -1);

@@ -29,10 +29,11 @@ export interface Vault {
 }
 
 class MemoryVault implements Vault {
-  private readonly byValue = new Map<string, VaultEntry>();
+  /** Created on the first value: a vault per request often never holds one. */
+  private byValue: Map<string, VaultEntry> | undefined;
   /** Built on the first `resolve` (redacting alone never needs it). */
   private byPlaceholder: Map<string, VaultEntry> | undefined;
-  private readonly counters = new Map<string, number>();
+  private counters: Map<string, number> | undefined;
   private readonly entries: VaultEntry[] = [];
 
   constructor(snapshot?: VaultSnapshot) {
@@ -41,15 +42,17 @@ class MemoryVault implements Vault {
 
   private add(e: VaultEntry): void {
     this.entries.push(e);
+    this.byValue ??= new Map();
     this.byValue.set(`${e.type}\u0000${e.key}`, e);
     this.byPlaceholder?.set(placeholderKey(e.type, e.index), e);
+    this.counters ??= new Map();
     this.counters.set(e.type, Math.max(this.counters.get(e.type) ?? 0, e.index));
   }
 
   placeholderFor(type: string, key: string, value: string): string {
-    const known = this.byValue.get(`${type}\u0000${key}`);
+    const known = this.byValue?.get(`${type}\u0000${key}`);
     if (known) return formatPlaceholder(type, known.index);
-    const index = (this.counters.get(type) ?? 0) + 1;
+    const index = (this.counters?.get(type) ?? 0) + 1;
     this.add({ type, index, key, value });
     return formatPlaceholder(type, index);
   }
