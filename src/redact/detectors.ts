@@ -412,7 +412,9 @@ const cnId18 = anchoredDetector({
   re: /(?<![0-9])(\d{6}) ?(\d{8}) ?(\d{3}[0-9Xx])(?![0-9])/y,
   starts: (f, st) => runStarts(f, st, ID18_RUNS),
   check: (value, _start, env) => {
-    const id = value.replaceAll(' ', '').toUpperCase();
+    // Spaces only when longer than 18; the check character is the only letter.
+    let id = value.length > 18 ? value.replaceAll(' ', '') : value;
+    if (id.charCodeAt(17) === 120) id = `${id.slice(0, 17)}X`;
     return validCnId18(id, env.now) ? { score: 1, key: id } : null;
   },
 });
