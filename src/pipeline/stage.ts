@@ -44,6 +44,22 @@ export type Next = (call: ChatCall) => Promise<ChatResponse>;
  */
 export type Stage = (call: ChatCall, next: Next) => Promise<ChatResponse>;
 
+/**
+ * Work a stage must finish but the answer need not wait for (ledger rows, budget settlements). When
+ * the caller put a sink in `call.options.afterAnswer` (the gateway: it answers first, and waits for
+ * that work before reading usage and before shutting down), the work goes there and this resolves at
+ * once; otherwise it resolves when the work is done (the library and the CLI, whose callers read the
+ * turn's cost right after). The work must not reject.
+ */
+export function afterAnswer(call: ChatCall, work: Promise<unknown>): Promise<void> {
+  const sink = call.options.afterAnswer;
+  if (typeof sink === 'function') {
+    (sink as (work: Promise<unknown>) => void)(work);
+    return Promise.resolve();
+  }
+  return work.then(() => undefined);
+}
+
 /** Chain stages in order (first = outermost) in front of the terminal handler. */
 export function compose(stages: readonly Stage[], terminal: Next): Next {
   return stages.reduceRight<Next>((next, stage) => (call) => stage(call, next), terminal);

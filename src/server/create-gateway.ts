@@ -45,6 +45,11 @@ export interface Gateway {
   /** Whether requests without a key are accepted (loopback and no keys). */
   isOpen(): Promise<boolean>;
   /**
+   * Resolves when the bookkeeping of every answer given so far (ledger rows, budget settlements, which
+   * `/v1` writes just after answering) is in the store.
+   */
+  settled(): Promise<void>;
+  /**
    * Graceful shutdown: stop accepting, let open streams finish for `shutdownGraceMs`, cut the rest
    * with an error frame, settle the ledger, close the upstream connections and (if it opened it) the store.
    */
@@ -171,6 +176,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     return activeKeys.count === 0;
   };
   const streams = new Set<OpenStream>();
+  // Ledger rows and settlements of answers already sent (the answer does not wait for its commit).
+  const bookkeeping = new Set<Promise<unknown>>();
+  const afterAnswer = (work: Promise<unknown>) => {
+    bookkeeping.add(work);
+    const done = () => bookkeeping.delete(work);
+    work.then(done, done);
+  };
+  const settled = async () => {
+    await Promise.all([...bookkeeping]);
+  };
   const ctx: GatewayContext = {
     settings,
     logger,
@@ -203,6 +218,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     listModels: () => listModels(),
     streams,
     closing: () => closing,
+    afterAnswer,
+    settled,
   };
   const listModels = createModelLister(ctx);
 
@@ -344,6 +361,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     logger,
     upstreams: pool.names,
     isOpen,
+    settled,
     async listen(listenOptions = {}) {
       const host = listenOptions.host ?? settings.gateway.host;
       const port = listenOptions.port ?? settings.gateway.port;
@@ -388,6 +406,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
           await Promise.all([...streams].map((s) => s.done));
         }
         await stopped;
+        while (bookkeeping.size > 0) await settled();
         await services.close();
         await pool.close();
         if (ownStore) await store.close();

@@ -51,6 +51,10 @@ export interface GatewayContext {
   streams: Set<OpenStream>;
   /** True once shutdown began. */
   closing(): boolean;
+  /** Takes an answer's bookkeeping (ledger rows, settlement) so the answer need not wait for it. */
+  afterAnswer(work: Promise<unknown>): void;
+  /** Resolves when the bookkeeping of every answer given so far is written. */
+  settled(): Promise<void>;
 }
 
 declare module 'fastify' {

@@ -14,6 +14,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
   app.get('/api/me', async (request) => {
     const caller = request.caller as Caller;
     const key = caller.key;
+    await ctx.settled();
     const statuses = await ctx.services.book.status({ keyId: caller.id });
     let budget: Record<string, unknown> | null = null;
     if (statuses.length > 0) {
@@ -162,6 +163,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
   app.get<{ Querystring: { since?: string } }>('/api/usage', async (request) => {
     const caller = request.caller as Caller;
     const since = parseSince(request.query.since);
+    // Answers already given are counted (their rows are written just after them).
+    await ctx.settled();
     const groups = await ctx.services.ledger.summarize({
       since,
       by: 'day',

@@ -54,7 +54,12 @@ export function registerV1Routes(app: FastifyInstance, ctx: GatewayContext): voi
       request: body,
       signal: controller.signal,
       context: { requestId: request.id, keyId: caller.id },
-      options: { upstream: { headers: forwarded(ctx, request) }, retry: { onAttempt: countRetries(ctx) } },
+      options: {
+        upstream: { headers: forwarded(ctx, request) },
+        retry: { onAttempt: countRetries(ctx) },
+        // The ledger row and the settlement are written just after the answer leaves.
+        afterAnswer: ctx.afterAnswer,
+      },
     };
     const response = await ctx.pipeline(call);
     if (response.type === 'completion') {

@@ -1,6 +1,12 @@
 import { SteadyChatError } from '../errors/index.js';
 import type { ChatRequest, Usage } from '../openai/index.js';
-import type { AttemptEvent, CallContext, ChatResponse, Stage } from '../pipeline/index.js';
+import {
+  type AttemptEvent,
+  afterAnswer,
+  type CallContext,
+  type ChatResponse,
+  type Stage,
+} from '../pipeline/index.js';
 import { countChatTokens, getModelInfo } from '../tokens/index.js';
 import { observeAttempts } from './attempt-observer.js';
 import type { BudgetBook, BudgetStatus, Reservation } from './budget-book.js';
@@ -196,11 +202,11 @@ export function createBudgetStage(options: BudgetStageOptions = {}): Stage {
     try {
       response = await next(observed);
     } catch (error) {
-      await settle((error as { usage?: Usage }).usage ?? null);
+      await afterAnswer(call, settle((error as { usage?: Usage }).usage ?? null));
       throw error;
     }
     if (response.type === 'completion') {
-      await settle(response.completion.usage ?? null);
+      await afterAnswer(call, settle(response.completion.usage ?? null));
       return response;
     }
 
@@ -228,7 +234,7 @@ export function createBudgetStage(options: BudgetStageOptions = {}): Stage {
       } finally {
         call.signal.removeEventListener('abort', onAbort);
         if (timer) clearTimeout(timer);
-        await settle(lastUsage);
+        await afterAnswer(call, settle(lastUsage));
       }
     }
     return { ...response, stream: settling() };

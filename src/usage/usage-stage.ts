@@ -1,5 +1,5 @@
 import type { ChatRequest, Usage } from '../openai/index.js';
-import type { AttemptEvent, CallContext, Stage } from '../pipeline/index.js';
+import { type AttemptEvent, afterAnswer, type CallContext, type Stage } from '../pipeline/index.js';
 import { attemptOutcome, errorCode, observeAttempts } from './attempt-observer.js';
 import { type Clock, systemClock } from './period.js';
 import { createPriceTable, type PriceTable } from './prices.js';
@@ -34,8 +34,9 @@ export type UsageStage = Stage & {
 /**
  * Records ONE LEDGER ROW PER UPSTREAM ATTEMPT (retries, errors, aborts and cut streams included) from
  * the retry stage's attempt reports. Place it outside the retry stage (e.g. in the client's
- * `stages`). A call resolves (or its stream ends) only once its rows are written. A ledger failure is
- * logged, never turned into a failed call.
+ * `stages`). A call resolves (or its stream ends) only once its rows are written, unless the caller
+ * lets them be written after the answer (see {@link afterAnswer}). A ledger failure is logged, never
+ * turned into a failed call.
  */
 export function createUsageStage(options: UsageStageOptions): UsageStage {
   const prices = options.prices ?? createPriceTable(options.logger ? { logger: options.logger } : {});
@@ -126,7 +127,7 @@ export function createUsageStage(options: UsageStageOptions): UsageStage {
       const usage = (error as { usage?: Usage }).usage;
       // A refusal by a stage of ours (budget, rate limit, runaway guard) never went upstream.
       if (!REFUSALS.has(errorCode(error) ?? '')) fallback({ error, usage, latencyMs: clock() - started });
-      await Promise.all(mine);
+      await afterAnswer(call, Promise.all(mine));
       throw error;
     }
     if (response.type === 'completion') {
@@ -135,7 +136,7 @@ export function createUsageStage(options: UsageStageOptions): UsageStage {
         latencyMs: clock() - started,
         upstreamRequestId: response.meta.upstreamRequestId,
       });
-      await Promise.all(mine);
+      await afterAnswer(call, Promise.all(mine));
       return response;
     }
     const source = response.stream;
@@ -155,7 +156,7 @@ export function createUsageStage(options: UsageStageOptions): UsageStage {
       } finally {
         const outcomeError = ended ? undefined : (failure ?? { code: 'aborted' });
         fallback({ usage: lastUsage, error: outcomeError, latencyMs: clock() - started });
-        await Promise.all(mine);
+        await afterAnswer(call, Promise.all(mine));
       }
     }
     return { ...response, stream: recorded() };

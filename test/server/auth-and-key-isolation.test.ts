@@ -158,6 +158,7 @@ describe('auth', () => {
       (await call('GET', '/api/me')).text,
       (await call('GET', '/readyz')).text,
     );
+    await gw.gateway.gateway.settled();
     const rows = await gw.store.db.selectFrom('usage_ledger').selectAll().execute();
     texts.push(JSON.stringify(rows));
     for (const text of texts) expect(text).not.toContain('sk-upstream-secret-key-1234567890');

@@ -34,6 +34,8 @@ async function checkNoOverspend(
   expect(refused.length).toBeGreaterThan(0);
   for (const r of refused) expect(JSON.parse(r.body).error.code).toBe('budget_exceeded');
 
+  // The ledger rows and settlements are written just after each answer.
+  await gw.gateway.gateway.settled();
   const rows = await gw.store.db.selectFrom('usage_ledger').selectAll().where('key_id', '=', keyId).execute();
   const spent = rows.reduce((sum, r) => sum + Number(r.prompt_tokens) + Number(r.completion_tokens), 0);
   expect(spent).toBeLessThanOrEqual(LIMIT);

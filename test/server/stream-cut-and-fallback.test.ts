@@ -48,6 +48,7 @@ describe('an upstream stream cut mid-answer', () => {
     })().catch((e) => e);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect(text.length).toBeGreaterThan(0);
+    await gw.gateway.gateway.settled();
     const rows = await gw.store.db.selectFrom('usage_ledger').selectAll().execute();
     expect(rows.map((r) => r.outcome)).toEqual(['cut']);
     expect(Number(rows[0]!.completion_tokens)).toBeGreaterThan(0);
