@@ -11,7 +11,7 @@ import {
   validProvince,
 } from './checksums.js';
 import { hasPositiveWord, POSITIVE_WORDS } from './context-words.js';
-import { GATE, RUN, type TextStats } from './text-stats.js';
+import { GATE, Positions, RUN, type TextStats } from './text-stats.js';
 
 /** Copied once: the detectors read it in their loops. */
 const RUN_SIZE = RUN.size;
@@ -121,7 +121,7 @@ interface AnchoredSpec {
    * matches are those the expression would find searching the whole text: a start inside the
    * previous match is skipped, as a global search would skip it.
    */
-  starts: (folded: string, stats: TextStats) => number[];
+  starts: (folded: string, stats: TextStats, out: Positions) => void;
   negatives?: boolean;
   /** As in {@link RegexSpec.maxBase}. */
   maxBase?: number;
@@ -144,14 +144,16 @@ function anchoredDetector(spec: AnchoredSpec): Detector {
     negatives: spec.negatives ?? true,
     gate: spec.gate,
     find(folded, env) {
-      const starts = spec.starts(folded, env.stats);
+      const starts = STARTS;
+      starts.length = 0;
+      spec.starts(folded, env.stats, starts);
       if (starts.length === 0) return NONE;
       if (gated && (spec.maxBase as number) < env.threshold && !hasPositiveWord(folded, positive))
         return NONE;
       let out: Candidate[] | undefined;
       let after = 0;
       for (let i = 0; i < starts.length; i++) {
-        const at = starts[i] as number;
+        const at = starts.at(i);
         if (at < after) continue;
         re.lastIndex = at;
         // test() instead of exec(): no match array; the end is in lastIndex.
@@ -196,11 +198,18 @@ const runFilter = (f: Partial<RunFilter>): RunFilter => ({
   ...f,
 });
 
-/** Starts of the digit runs that pass `f`. */
-function runStarts(folded: string, stats: TextStats, f: RunFilter): number[] {
-  const runs = stats.runs;
-  const out: number[] = [];
-  for (let r = 0; r < runs.length; r += RUN_SIZE) {
+/**
+ * The starts of one detector, rebuilt for each detector in turn (detectors never run inside one
+ * another): no array is allocated per text.
+ */
+const STARTS = new Positions();
+const MERGED = new Positions();
+
+/** Starts of the digit runs that pass `f`, added to `out`. */
+function runStarts(folded: string, stats: TextStats, f: RunFilter, out: Positions): void {
+  const runs = stats.runs.data;
+  const n = stats.runs.length;
+  for (let r = 0; r < n; r += RUN_SIZE) {
     const start = runs[r] as number;
     const length = runs[r + 1] as number;
     if (
@@ -214,36 +223,34 @@ function runStarts(folded: string, stats: TextStats, f: RunFilter): number[] {
       out.push(start);
     }
   }
-  return out;
 }
 
-/** Starts of the `[0-9A-Z]` runs for which `keep` holds. */
+/** Starts of the `[0-9A-Z]` runs for which `keep` holds, added to `out`. */
 function alnumStarts(
   folded: string,
   stats: TextStats,
   keep: (folded: string, start: number, length: number) => boolean,
-): number[] {
+  out: Positions,
+): void {
   const runs = stats.alnumRuns;
-  const out: number[] = [];
   for (let r = 0; r < runs.length; r += 2) {
-    const start = runs[r] as number;
-    if (keep(folded, start, runs[r + 1] as number)) out.push(start);
+    const start = runs.at(r);
+    if (keep(folded, start, runs.at(r + 1))) out.push(start);
   }
-  return out;
 }
 
-/** Two sorted lists of positions as one. */
-function merged(a: number[], b: number[]): number[] {
-  if (b.length === 0) return a;
-  if (a.length === 0) return b;
-  const out: number[] = [];
+/** `out` and the sorted `extra` as one sorted list, in `out`. */
+function mergeInto(out: Positions, extra: Positions): void {
+  if (extra.length === 0) return;
+  MERGED.length = 0;
   let i = 0;
   let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && (a[i] as number) < (b[j] as number))) out.push(a[i++] as number);
-    else out.push(b[j++] as number);
+  while (i < out.length || j < extra.length) {
+    if (j >= extra.length || (i < out.length && out.at(i) < extra.at(j))) MERGED.push(out.at(i++));
+    else MERGED.push(extra.at(j++));
   }
-  return out;
+  out.length = 0;
+  for (let k = 0; k < MERGED.length; k++) out.push(MERGED.at(k));
 }
 
 const isUpperCode = (c: number) => c >= 65 && c <= 90;
@@ -410,7 +417,7 @@ const cnId18 = anchoredDetector({
   priority: 90,
   gate: GATE.CHAIN_17,
   re: /(?<![0-9])(\d{6}) ?(\d{8}) ?(\d{3}[0-9Xx])(?![0-9])/y,
-  starts: (f, st) => runStarts(f, st, ID18_RUNS),
+  starts: (f, st, out) => runStarts(f, st, ID18_RUNS, out),
   check: (value, _start, env) => {
     // Spaces only when longer than 18; the check character is the only letter.
     let id = value.length > 18 ? value.replaceAll(' ', '') : value;
@@ -427,7 +434,7 @@ const cnId15 = anchoredDetector({
   gate: GATE.RUN_15,
   maxBase: 0.25,
   re: /(?<![0-9])\d{15}(?![0-9])/y,
-  starts: (f, st) => runStarts(f, st, ID15_RUNS),
+  starts: (f, st, out) => runStarts(f, st, ID15_RUNS, out),
   check: (value, _start, env) => (validCnId15(value, env.now) ? { score: 0.25, key: value } : null),
 });
 
@@ -441,7 +448,7 @@ const foreignPr15 = anchoredDetector({
   gate: GATE.RUN_12,
   maxBase: 0.25,
   re: /(?<![A-Z0-9])[A-Z]{3}\d{12}(?![0-9])/y,
-  starts: (f, st) => alnumStarts(f, st, pr15Start),
+  starts: (f, st, out) => alnumStarts(f, st, pr15Start, out),
   check: (value) => ({ score: 0.25, key: value }),
 });
 
@@ -452,7 +459,7 @@ const uscc = anchoredDetector({
   gate: GATE.ALNUM_18,
   priority: 85,
   re: /(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Z])/y,
-  starts: (f, st) => alnumStarts(f, st, usccStart),
+  starts: (f, st, out) => alnumStarts(f, st, usccStart, out),
   check: (value) => {
     const code = value;
     if (usccCheckChar(code.slice(0, 17)) !== code[17]) return null;
@@ -500,7 +507,7 @@ const bankCard = anchoredDetector({
   gate: GATE.CHAIN_13,
   priority: 80,
   re: /(?<![0-9])(?<![0-9][ -])\d(?:[ -]?\d){12,18}(?![0-9])/y,
-  starts: (f, st) => runStarts(f, st, CARD_RUNS),
+  starts: (f, st, out) => runStarts(f, st, CARD_RUNS, out),
   check: (value, start) => {
     const raw = value;
     const all = digitsOf(raw);
@@ -536,7 +543,7 @@ const iban = anchoredDetector({
   gate: GATE.IBAN,
   priority: 82,
   re: /(?<![A-Z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Z0-9])/y,
-  starts: (f, st) => alnumStarts(f, st, ibanStart),
+  starts: (f, st, out) => alnumStarts(f, st, ibanStart, out),
   check: (value, start) => {
     const raw = value;
     const len = IBAN_LENGTHS[raw.slice(0, 2)];
@@ -570,7 +577,10 @@ const cnMobile = anchoredDetector({
   gate: GATE.CHAIN_11,
   priority: 70,
   re: /(?<![0-9¥$￥€£])(?<![0-9]-)(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?|86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?![0-9])(?!-[0-9])(?!\.[0-9])/y,
-  starts: (f, st) => merged(runStarts(f, st, MOBILE_RUNS), st.signs),
+  starts: (f, st, out) => {
+    runStarts(f, st, MOBILE_RUNS, out);
+    mergeInto(out, st.signs);
+  },
   check: (value) => {
     const d = digitsOf(value);
     const national = d.slice(-11);
@@ -613,12 +623,15 @@ const phone: Detector = {
   negatives: true,
   gate: GATE.PHONE,
   find(folded, env) {
-    const starts = merged(runStarts(folded, env.stats, TRUNK_RUNS), env.stats.signs);
+    const starts = STARTS;
+    starts.length = 0;
+    runStarts(folded, env.stats, TRUNK_RUNS, starts);
+    mergeInto(starts, env.stats.signs);
     const out: Candidate[] = [];
     const re = PHONE_CANDIDATE;
     let after = 0;
     for (let i = 0; i < starts.length; i++) {
-      const at = starts[i] as number;
+      const at = starts.at(i);
       if (at < after) continue;
       re.lastIndex = at;
       if (!re.test(folded)) continue;
@@ -691,16 +704,15 @@ function isLocalCode(c: number): boolean {
  * Starts of the local parts before each `@`: a match starts where the run of local-part characters
  * before the `@` starts, and only when that run is at most 64 long (the walk back stops at 65).
  */
-function emailStarts(folded: string, stats: TextStats): number[] {
-  const out: number[] = [];
-  for (const at of stats.ats) {
+function emailStarts(folded: string, stats: TextStats, out: Positions): void {
+  for (let i = 0; i < stats.ats.length; i++) {
+    const at = stats.ats.at(i);
     const stop = Math.max(-1, at - 66);
     let j = at - 1;
     while (j > stop && isLocalCode(folded.charCodeAt(j))) j--;
     const length = at - 1 - j;
     if (length >= 1 && length <= 64 && (j < 0 || !isLocalCode(folded.charCodeAt(j)))) out.push(j + 1);
   }
-  return out;
 }
 
 const email = anchoredDetector({
@@ -724,7 +736,7 @@ const ipv4 = anchoredDetector({
   priority: 55,
   gate: GATE.IPV4,
   re: new RegExp(`(?<![0-9.])(?<![vV])(?:${OCTET}\\.){3}${OCTET}(?![0-9]|\\.[0-9])`, 'y'),
-  starts: (f, st) => runStarts(f, st, OCTET_RUNS),
+  starts: (f, st, out) => runStarts(f, st, OCTET_RUNS, out),
   check: (value) => {
     const ip = value;
     if (ip.startsWith('127.') || ip === '0.0.0.0' || ip === '255.255.255.255') return null;
@@ -739,10 +751,10 @@ const isHexOrColon = (c: number) => (c >= 48 && c <= 58) || (c >= 65 && c <= 70)
  * Starts of the `[0-9A-Fa-f:]` runs around each `:` (a candidate holds a colon, and is a whole run
  * of at most 39): the walk back stops after 40 characters, so each colon costs a bounded amount.
  */
-function ipv6Starts(folded: string, stats: TextStats): number[] {
-  const out: number[] = [];
+function ipv6Starts(folded: string, stats: TextStats, out: Positions): void {
   let last = -1;
-  for (const colon of stats.colons) {
+  for (let i = 0; i < stats.colons.length; i++) {
+    const colon = stats.colons.at(i);
     const stop = Math.max(-1, colon - 40);
     let j = colon - 1;
     while (j > stop && isHexOrColon(folded.charCodeAt(j))) j--;
@@ -750,7 +762,6 @@ function ipv6Starts(folded: string, stats: TextStats): number[] {
     if (j + 1 !== last) out.push(j + 1);
     last = j + 1;
   }
-  return out;
 }
 
 const ipv6 = anchoredDetector({
@@ -794,7 +805,7 @@ const ssn = anchoredDetector({
   gate: GATE.CHAIN_9,
   priority: 60,
   re: /(?<![0-9])(?<![0-9]-)\d{3}([- ])\d{2}\1\d{4}(?![0-9])(?!-[0-9])/y,
-  starts: (f, st) => runStarts(f, st, SSN_RUNS),
+  starts: (f, st, out) => runStarts(f, st, SSN_RUNS, out),
   check: (value) => {
     const d = digitsOf(value);
     if (!ssnValid(d)) return null;
@@ -810,7 +821,7 @@ const ssnBare = anchoredDetector({
   maxBase: 0.2,
   gate: GATE.RUN_9,
   re: /(?<![0-9])\d{9}(?![0-9])/y,
-  starts: (f, st) => runStarts(f, st, SSN_BARE_RUNS),
+  starts: (f, st, out) => runStarts(f, st, SSN_BARE_RUNS, out),
   check: (value) => (ssnValid(value) ? { score: 0.2, key: value } : null),
 });
 
@@ -824,7 +835,7 @@ const passport = anchoredDetector({
   gate: GATE.RUN_7_TO_9,
   priority: 50,
   re: /(?<![A-Z0-9])(?:E[A-HJ-NP-Z]\d{7}|[EGK]\d{8}|(?:PE|SE|DE|MA)\d{7}|[PS]\.\d{7}|S\d{8}|1[45]\d{7})(?![A-Z0-9])/y,
-  starts: (f, st) => alnumStarts(f, st, passportStart),
+  starts: (f, st, out) => alnumStarts(f, st, passportStart, out),
   check: (value) => ({ score: 0.2, key: value }),
 });
 
@@ -834,7 +845,9 @@ const plate = anchoredDetector({
   priority: 45,
   negatives: false,
   re: /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-HJ-NP-Z][ ·•.-]?(?:\d{5}[A-HJK]|[A-HJK][A-HJ-NP-Z0-9]\d{4}|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])(?![A-Za-z0-9])/y,
-  starts: (_f, st) => st.plates,
+  starts: (_f, st, out) => {
+    for (let i = 0; i < st.plates.length; i++) out.push(st.plates.at(i));
+  },
   check: (value) => {
     const tail = value.slice(2);
     const digits = digitsOf(tail).length;

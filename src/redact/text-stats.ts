@@ -1,6 +1,29 @@
 import { foldCode } from './fold-width.js';
 
 /**
+ * A list of positions in a buffer reused from scan to scan: allocating fresh arrays for every text
+ * cost more than the scan itself. Detection is synchronous, so a scan's lists are read (by the
+ * detectors of the same text) before the next scan overwrites them; nothing keeps them longer.
+ */
+export class Positions {
+  data = new Int32Array(64);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  at(i: number): number {
+    return this.data[i] as number;
+  }
+}
+
+/**
  * What one pass over the text found, read by the detectors: they look for their data only where
  * the scan saw it can start (a digit run, a `[0-9A-Z]` run, a `+`, an `@` …) instead of running
  * a regular expression over the whole text.
@@ -11,20 +34,20 @@ export interface TextStats {
    * start, length, digits in the chain from this run on (runs joined by exactly one space or
    * hyphen), and 1 when the run starts a chain (0 when it continues the run before).
    */
-  runs: number[];
+  runs: Positions;
   /**
    * Maximal runs of `[0-9A-Z]` that can hold data (4 or more long, or one character before a dot),
    * in text order, two numbers each: start, length.
    */
-  alnumRuns: number[];
+  alnumRuns: Positions;
   /** Positions of `+` before a digit 1–9 and of `(` before a digit or `+` (phone starts). */
-  signs: number[];
+  signs: Positions;
   /** Positions of `@`. */
-  ats: number[];
+  ats: Positions;
   /** Positions of `:`. */
-  colons: number[];
+  colons: Positions;
   /** Positions of a province character followed by an upper-case letter (licence plates). */
-  plates: number[];
+  plates: Positions;
   /** Number of ASCII digits. */
   digits: number;
   /** Whether `[`, `<`, `&` or `【` occurs (after folding): the text may hold a placeholder. */
@@ -127,13 +150,26 @@ LEN_BITS[8] = LEN_7_TO_9;
  * most detectors never look at a text that cannot hold their kind of data, and the others look
  * only at those places.
  */
+const RUNS = new Positions();
+const ALNUM_RUNS = new Positions();
+const SIGNS = new Positions();
+const ATS = new Positions();
+const COLONS = new Positions();
+const PLATES = new Positions();
+
 export function scanText(text: string): ScannedText {
-  const runs: number[] = [];
-  const alnumRuns: number[] = [];
-  const signs: number[] = [];
-  const ats: number[] = [];
-  const colons: number[] = [];
-  const plates: number[] = [];
+  const runs = RUNS;
+  const alnumRuns = ALNUM_RUNS;
+  const signs = SIGNS;
+  const ats = ATS;
+  const colons = COLONS;
+  const plates = PLATES;
+  runs.length = 0;
+  alnumRuns.length = 0;
+  signs.length = 0;
+  ats.length = 0;
+  colons.length = 0;
+  plates.length = 0;
   let digits = 0;
   let dottedDigits = 0;
   let zeroStart = false;
@@ -170,7 +206,10 @@ export function scanText(text: string): ScannedText {
     }
     if (runStart >= 0) {
       // The fourth field holds "a separator follows" until the chains are computed below.
-      runs.push(runStart, i - runStart, 0, k === SEPARATOR ? 1 : 0);
+      runs.push(runStart);
+      runs.push(i - runStart);
+      runs.push(0);
+      runs.push(k === SEPARATOR ? 1 : 0);
       digits += i - runStart;
       runStart = -1;
     }
@@ -184,12 +223,15 @@ export function scanText(text: string): ScannedText {
     }
     if (alnumStart >= 0) {
       const length = i - alnumStart;
-      if (length >= 4 || (length === 1 && k === DOT)) alnumRuns.push(alnumStart, length);
+      if (length >= 4 || (length === 1 && k === DOT)) {
+        alnumRuns.push(alnumStart);
+        alnumRuns.push(length);
+      }
       alnumStart = -1;
     }
     if (k <= SEPARATOR) continue;
     if (k === DOT) {
-      if (runs.length > 0 && runs[runs.length - 4]! + runs[runs.length - 3]! === i) {
+      if (runs.length > 0 && runs.at(runs.length - 4) + runs.at(runs.length - 3) === i) {
         if (classAt(text, i + 1) === DIGIT) dottedDigits++;
       }
     } else if (k === PLUS) {
@@ -210,10 +252,16 @@ export function scanText(text: string): ScannedText {
     }
   }
   if (runStart >= 0) {
-    runs.push(runStart, n - runStart, 0, 0);
+    runs.push(runStart);
+    runs.push(n - runStart);
+    runs.push(0);
+    runs.push(0);
     digits += n - runStart;
   }
-  if (alnumStart >= 0 && n - alnumStart >= 4) alnumRuns.push(alnumStart, n - alnumStart);
+  if (alnumStart >= 0 && n - alnumStart >= 4) {
+    alnumRuns.push(alnumStart);
+    alnumRuns.push(n - alnumStart);
+  }
   if (from > 0) folded += text.slice(from);
   else folded = text;
 
@@ -221,24 +269,25 @@ export function scanText(text: string): ScannedText {
   // lies between them.
   let longestChain = 0;
   let lengths = 0;
+  const data = runs.data;
   for (let r = runs.length - RUN.size; r >= 0; r -= RUN.size) {
-    const start = runs[r] as number;
-    const length = runs[r + 1] as number;
+    const start = data[r] as number;
+    const length = data[r + 1] as number;
     const next = r + RUN.size;
-    const joined = runs[r + 3] === 1 && next < runs.length && runs[next] === start + length + 1;
-    const chain = length + (joined ? (runs[next + 2] as number) : 0);
-    runs[r + 2] = chain;
+    const joined = data[r + 3] === 1 && next < runs.length && data[next] === start + length + 1;
+    const chain = length + (joined ? (data[next + 2] as number) : 0);
+    data[r + 2] = chain;
     if (chain > longestChain) longestChain = chain;
-    if (joined) runs[next + 3] = 0;
-    runs[r + 3] = 1;
+    if (joined) data[next + 3] = 0;
+    data[r + 3] = 1;
     lengths |= LEN_BITS[Math.min(length, 30)] as number;
     if (folded.charCodeAt(start) === 48) zeroStart = true;
   }
   let alnum18 = false;
   let ibanStart = false;
   for (let a = 0; a < alnumRuns.length; a += 2) {
-    const start = alnumRuns[a] as number;
-    const length = alnumRuns[a + 1] as number;
+    const start = alnumRuns.at(a);
+    const length = alnumRuns.at(a + 1);
     if (length === 18) alnum18 = true;
     if (
       length >= 4 &&
