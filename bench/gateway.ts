@@ -11,7 +11,10 @@
  *   portkey     @portkey-ai/gateway, run locally against the same emulator (when installed)
  *
  * Reports added p50/p99 latency at concurrency 1, throughput at concurrency 32, time to first token
- * of streams, and RSS with 1,000 concurrent open streams.
+ * of streams, and RSS with 1,000 concurrent open streams. All targets run side by side and the
+ * measurement alternates between them in rounds (BENCH_ROUNDS, default 5, of BENCH_SECONDS, default 3,
+ * of load each), so noise from elsewhere on the machine falls on every target alike; the throughput
+ * ratios are taken per round.
  *
  *   npx tsx bench/gateway.ts
  *   PORTKEY_GATEWAY_BIN=/path/to/node_modules/@portkey-ai/gateway/build/start-server.js npx tsx bench/gateway.ts
@@ -30,7 +33,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 2000);
 const TTFT_REQUESTS = Number(process.env.BENCH_TTFT_REQUESTS ?? 300);
 const OPEN_STREAMS = Number(process.env.BENCH_OPEN_STREAMS ?? 1000);
@@ -257,18 +261,25 @@ async function latencies(target: Target, body: string, count: number, firstByte:
   return out.sort((a, b) => a - b);
 }
 
+function median(values: number[]): number {
+  return pct(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function throughput(target: Target): Promise<number> {
+async function throughput(target: Target, seconds: number): Promise<number> {
   const result = await autocannon({
     url: `http://127.0.0.1:${target.port}/v1/chat/completions`,
     method: 'POST',
     headers: { 'content-type': 'application/json', ...target.headers },
     body: chatBody,
     connections: CONNECTIONS,
-    duration: SECONDS,
+    duration: seconds,
   });
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${target.name}: ${result.non2xx} non-2xx responses and ${result.errors} errors`);
@@ -340,52 +351,84 @@ async function run(): Promise<void> {
   }> = [];
   const note = (line: string) => process.stderr.write(`${line}\n`);
   const failures: string[] = [];
+  // Per round, each target's throughput over the bare proxy's in the same round.
+  const ratios = new Map<string, number[]>();
+  const builders: Array<[string, (u: string) => Promise<Target | undefined>]> = [
+    [
+      'direct',
+      async (u) => ({
+        ...(u === upstream ? emulator : streamingEmulator),
+        name: 'direct',
+        stop: async () => {},
+      }),
+    ],
+    ['proxy', (u) => startChild('proxy', u)],
+    ['steadychat', (u) => startChild('steadychat', u)],
+    ['steadychat-ledger-only', (u) => startChild('steadychat-ledger-only', u)],
+    ['portkey', (u) => startPortkey(u)],
+  ];
+  const chosen = builders.filter(([name]) => !only || name === 'direct' || only.includes(name));
   try {
-    const builders: Array<[string, (u: string) => Promise<Target | undefined>]> = [
-      [
-        'direct',
-        async (u) => ({
-          ...(u === upstream ? emulator : streamingEmulator),
-          name: 'direct',
-          stop: async () => {},
-        }),
-      ],
-      ['proxy', (u) => startChild('proxy', u)],
-      ['steadychat', (u) => startChild('steadychat', u)],
-      ['steadychat-ledger-only', (u) => startChild('steadychat-ledger-only', u)],
-      ['portkey', (u) => startPortkey(u)],
-    ];
-    for (const [name, build] of builders) {
-      if (only && name !== 'direct' && !only.includes(name)) continue;
+    // Every target runs for the whole measurement, idle while another is measured; the rounds
+    // alternate between them, so a burst of load from elsewhere on the machine hits all of them.
+    const targets: Target[] = [];
+    const streaming: Target[] = [];
+    for (const [name, build] of chosen) {
       const target = await build(upstream);
       if (!target) {
         note(`${name}: not available (set PORTKEY_GATEWAY_BIN); skipped`);
         continue;
       }
-      note(`${name}: latency at concurrency 1…`);
-      const lat = await latencies(target, chatBody, LATENCY_REQUESTS, false);
-      note(`${name}: throughput at concurrency ${CONNECTIONS}…`);
-      await throughput({ ...target }); // warm-up at load
-      const rps = await throughput(target);
-      await target.stop();
-      const streaming = await build(streamingUpstream);
-      note(`${name}: time to first token…`);
-      let ttft: number[] = [];
-      try {
-        ttft = await latencies(streaming!, streamBody, TTFT_REQUESTS, true);
-      } catch (error) {
-        failures.push(`${name}: streaming failed: ${(error as Error).message.slice(0, 200)}`);
+      targets.push(target);
+      const streamer = await build(streamingUpstream);
+      if (streamer) streaming.push(streamer);
+    }
+    const lat = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const ttft = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const rps = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    note(`warming up ${targets.map((t) => t.name).join(', ')}…`);
+    for (const target of targets) {
+      await latencies(target, chatBody, 200, false);
+      await throughput(target, Math.min(SECONDS, 3));
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      note(`round ${round} of ${ROUNDS}…`);
+      for (const target of targets) {
+        lat.get(target.name)!.push(...(await latencies(target, chatBody, LATENCY_REQUESTS / ROUNDS, false)));
       }
-      await streaming!.stop();
+      const perRound = new Map<string, number>();
+      for (const target of targets) {
+        const value = await throughput(target, SECONDS);
+        perRound.set(target.name, value);
+        rps.get(target.name)!.push(value);
+      }
+      const proxyRps = perRound.get('proxy');
+      if (proxyRps) {
+        for (const [name, value] of perRound)
+          ratios.set(name, [...(ratios.get(name) ?? []), value / proxyRps]);
+      }
+      for (const target of streaming) {
+        try {
+          ttft.get(target.name)!.push(...(await latencies(target, streamBody, TTFT_REQUESTS / ROUNDS, true)));
+        } catch (error) {
+          if (!failures.some((f) => f.startsWith(`${target.name}:`)))
+            failures.push(`${target.name}: streaming failed: ${(error as Error).message.slice(0, 200)}`);
+        }
+      }
+    }
+    for (const target of targets) {
+      const l = lat.get(target.name)!.sort((a, b) => a - b);
+      const t = ttft.get(target.name)!.sort((a, b) => a - b);
       rows.push({
-        name,
-        p50: pct(lat, 50),
-        p99: pct(lat, 99),
-        rps,
-        ttft50: pct(ttft, 50),
-        ttft99: pct(ttft, 99),
+        name: target.name,
+        p50: pct(l, 50),
+        p99: pct(l, 99),
+        rps: median(rps.get(target.name)!),
+        ttft50: pct(t, 50),
+        ttft99: pct(t, 99),
       });
     }
+    for (const target of [...targets, ...streaming]) await target.stop();
   } finally {
     await streamingEmulator.stop();
   }
@@ -433,14 +476,28 @@ async function run(): Promise<void> {
     ...rss.map((r) => `| ${r.name} | ${f(r.idle, 0)} | ${f(r.open, 0)} | ${r.started} |`),
     '',
   ];
+  const perRound = (name: string) => {
+    const r = ratios.get(name) ?? [];
+    return `${f(median(r))} (median of ${r.length} rounds: ${r.map((x) => f(x)).join(', ')})`;
+  };
+  lines.push(
+    `req/s is the median of ${ROUNDS} rounds of ${SECONDS} s; the rounds alternate between targets.`,
+  );
   if (ours && proxy) {
     lines.push(
-      `steadychat throughput / bare proxy: ${f(ours.rps / proxy.rps)} (target ≥ 0.5)`,
+      `steadychat throughput / bare proxy, per round: ${perRound('steadychat')} (target ≥ 0.5)`,
+      `steadychat-ledger-only throughput / bare proxy, per round: ${perRound('steadychat-ledger-only')}`,
       `steadychat added p50 latency at concurrency 1: ${f(ours.p50 - direct.p50)} ms (target ≤ 1 ms)`,
     );
   }
-  if (ours && portkey)
-    lines.push(`steadychat throughput / portkey: ${f(ours.rps / portkey.rps)} (target > 1)`);
+  if (ours && portkey && proxy) {
+    const vsPortkey = (ratios.get('steadychat') ?? []).map(
+      (x, i) => x / (ratios.get('portkey')?.[i] ?? Number.NaN),
+    );
+    lines.push(
+      `steadychat throughput / portkey, per round: ${f(median(vsPortkey))} (${vsPortkey.map((x) => f(x)).join(', ')}) (target > 1)`,
+    );
+  }
   if (!portkey) lines.push('portkey: not measured (PORTKEY_GATEWAY_BIN not set or missing)');
   for (const failure of failures) lines.push(failure);
   process.stdout.write(`${lines.join('\n')}\n`);

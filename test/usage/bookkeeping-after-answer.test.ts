@@ -1,9 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatCompletion } from '../../src/openai/index.js';
 import { type ChatCall, compose, type Next } from '../../src/pipeline/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
 import { createUsageServices } from '../../src/usage/index.js';
-import { freshDatabase, type TestDatabase } from './databases.js';
+import { freshStores } from './databases.js';
 
 const completion: ChatCompletion = {
   id: 'chatcmpl-1',
@@ -20,17 +19,10 @@ const upstream: Next = async () => ({ type: 'completion', completion, meta: { he
 // The gateway answers before its ledger row is committed (the row is committed with the next group
 // commit); the library answers only once the row is in.
 describe('bookkeeping after the answer', () => {
-  let database: TestDatabase | undefined;
-  let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    await database?.drop();
-  });
+  const fresh = freshStores('sqlite');
 
   it('answers before the row when the caller takes the bookkeeping, after it otherwise', async () => {
-    database = await freshDatabase('sqlite');
-    const s = await openStore({ url: database.url });
-    store = s;
+    const { store: s } = await fresh();
     const services = createUsageServices({ store: s, upstream: 'test' });
     const pipeline = compose([services.usageStage], upstream);
     const call = (options: ChatCall['options'], n: number): ChatCall => ({

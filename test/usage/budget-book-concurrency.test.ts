@@ -1,25 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, createBudgetBook } from '../../src/usage/index.js';
-import { freshDatabase as createTestDatabase, storeDialects, type TestDatabase } from './databases.js';
+import { freshStores, storeDialects } from './databases.js';
 
 const dialects = await storeDialects();
 
 describe.each(dialects)('budget reservations on %s', (kind) => {
-  let database: TestDatabase | undefined;
-  let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    await database?.drop();
-    store = undefined;
-    database = undefined;
-  });
-
-  async function open(): Promise<Store> {
-    database = await createTestDatabase(kind);
-    store = await openStore({ url: database.url });
-    return store;
-  }
+  const fresh = freshStores(kind);
+  const open = async () => (await fresh()).store;
 
   it('never holds more than the limit when 200 reservations race', async () => {
     const s = await open();

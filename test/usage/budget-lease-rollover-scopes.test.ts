@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, createBudgetBook, createUsageLedger } from '../../src/usage/index.js';
-import { freshDatabase as createTestDatabase, storeDialects, type TestDatabase } from './databases.js';
+import { freshStores, storeDialects } from './databases.js';
 
 const dialects = await storeDialects();
 const child = fileURLToPath(new URL('./reserve-and-die-child.ts', import.meta.url));
@@ -18,25 +17,18 @@ function runChild(url: string, now: number): Promise<string> {
 }
 
 describe.each(dialects)('budget bookkeeping on %s', (kind) => {
-  let database: TestDatabase | undefined;
-  let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    await database?.drop();
-    store = undefined;
-    database = undefined;
-  });
-
-  async function open(): Promise<Store> {
-    database = await createTestDatabase(kind);
-    store = await openStore({ url: database.url });
-    return store;
+  const fresh = freshStores(kind);
+  let url = '';
+  async function open() {
+    const opened = await fresh();
+    url = opened.url;
+    return opened.store;
   }
 
   it('reclaims the reservation of a process that died mid-call once its lease expires', async () => {
     const s = await open();
     const start = Date.UTC(2026, 10, 25, 9);
-    const id = await runChild(database!.url, start);
+    const id = await runChild(url, start);
     expect(id).toMatch(/[0-9a-f-]{36}/);
     let now = start + 1000;
     const book = createBudgetBook({

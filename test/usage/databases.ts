@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { afterEach } from 'vitest';
+import { type OpenStoreOptions, openStore, type Store } from '../../src/store/index.js';
 import {
   createTestDatabase,
   PG_ADMIN_URL,
@@ -35,5 +37,27 @@ export async function freshDatabase(kind: 'sqlite' | 'postgres'): Promise<TestDa
       }
       await database.drop();
     },
+  };
+}
+
+/**
+ * For a describe block: each call opens a store on a fresh database of that kind, closed and dropped
+ * after the test that opened it. Returns the store and its database's URL (for other processes).
+ */
+export function freshStores(
+  kind: 'sqlite' | 'postgres',
+): (options?: Omit<OpenStoreOptions, 'url'>) => Promise<{ store: Store; url: string }> {
+  const opened: Array<{ store: Store; database: TestDatabase }> = [];
+  afterEach(async () => {
+    for (const { store, database } of opened.splice(0)) {
+      await store.close();
+      await database.drop();
+    }
+  });
+  return async (options = {}) => {
+    const database = await freshDatabase(kind);
+    const store = await openStore({ ...options, url: database.url });
+    opened.push({ store, database });
+    return { store, url: database.url };
   };
 }

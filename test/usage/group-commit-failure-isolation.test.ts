@@ -1,21 +1,14 @@
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/index.js';
 import { writeTransaction } from '../../src/usage/write-transaction.js';
-import { freshDatabase, type TestDatabase } from './databases.js';
+import { freshStores } from './databases.js';
 
 // Writes asked for in the same turn share one SQLite commit: they must still behave as if each had
 // committed alone (a failing one undoes only itself; each sees the ones before it).
 describe('SQLite group commit', () => {
-  let database: TestDatabase | undefined;
-  let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    await database?.drop();
-    store = undefined;
-    database = undefined;
-  });
+  const fresh = freshStores('sqlite');
 
   const limitRow = (id: string) =>
     sql`insert into budget_limits (scope, scope_id, period, tokens_limit, cost_limit, currency, updated_at)
@@ -26,9 +19,7 @@ describe('SQLite group commit', () => {
     );
 
   it('rolls back a failing write alone, keeps the others, and lets each see the earlier ones', async () => {
-    database = await freshDatabase('sqlite');
-    const s = await openStore({ url: database.url });
-    store = s;
+    const { store: s } = await fresh();
     const seen: number[] = [];
     const count = async (db: Store['db']) =>
       Number(
@@ -65,11 +56,9 @@ describe('SQLite group commit', () => {
   });
 
   it('keeps nothing of a batch whose lock cannot be taken, and works again once it is free', async () => {
-    database = await freshDatabase('sqlite');
-    const s = await openStore({ url: database.url, busyTimeoutMs: 50 });
-    store = s;
+    const { store: s, url } = await fresh({ busyTimeoutMs: 50 });
     // Another process's writer holds the lock past the busy timeout.
-    const other = new SQLite(database.url);
+    const other = new SQLite(url);
     other.exec('begin immediate');
     const results = await Promise.allSettled(
       ['x', 'y'].map((id) => writeTransaction(s, (db) => limitRow(id).execute(db))),

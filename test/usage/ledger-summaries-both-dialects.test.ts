@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import { createUsageLedger, type LedgerEntry } from '../../src/usage/index.js';
-import { freshDatabase, storeDialects, type TestDatabase } from './databases.js';
+import { freshStores, storeDialects } from './databases.js';
 
 const dialects = await storeDialects();
 
@@ -22,18 +21,10 @@ const row = (over: Partial<LedgerEntry>): LedgerEntry => ({
 });
 
 describe.each(dialects)('ledger summaries on %s', (kind) => {
-  let database: TestDatabase | undefined;
-  let store: Store | undefined;
-  afterEach(async () => {
-    await store?.close();
-    await database?.drop();
-    store = undefined;
-    database = undefined;
-  });
+  const fresh = freshStores(kind);
 
   it('groups by local day across a time zone, and by model / user, with costs per currency', async () => {
-    database = await freshDatabase(kind);
-    store = await openStore({ url: database.url });
+    const { store } = await fresh();
     const ledger = createUsageLedger(store);
     // 15:30 UTC is already the next day in Shanghai; 15:59 UTC is 23:59 there.
     await ledger.record(row({ at: Date.UTC(2026, 10, 24, 15, 59), userId: 'a' }));
