@@ -114,7 +114,12 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
       dotenv: false,
       defaults: { redact: kind === 'steadychat' ? 'on' : 'off' },
     });
-    const store = await openStore({ url: join(home, 'gateway.db'), synchronous: 'normal' });
+    // As `steadychat serve` opens its own store.
+    const store = await openStore({
+      url: join(home, 'gateway.db'),
+      synchronous: 'normal',
+      backgroundCheckpoints: true,
+    });
     const handle = await startGateway({
       settings,
       store,

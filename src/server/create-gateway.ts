@@ -98,6 +98,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       // A gateway commits several rows per call (reservation, ledger, settlement): with SQLite, sync at
       // WAL checkpoints; a killed process loses nothing, a power cut at most the last moments.
       synchronous: 'normal',
+      backgroundCheckpoints: true,
     }));
   const keys = createKeyStore(
     store.db,

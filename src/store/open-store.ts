@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { startBackgroundCheckpoints } from './background-checkpoints.js';
 import { cachedStatements } from './cached-statements.js';
 import { migrations as allMigrations, type Migration, type StoreDialect } from './migrations/index.js';
 import { runMigrations } from './run-migrations.js';
@@ -51,6 +52,13 @@ export interface OpenStoreOptions {
    * @default 'full'
    */
   synchronous?: 'full' | 'normal';
+  /**
+   * SQLite file only: checkpoint the WAL from a worker thread (every 200 ms) instead of inside the
+   * commit that fills it, so no write stalls the event loop on the checkpoint's disk sync. For
+   * long-running processes that write often (the gateway). `{ intervalMs }` sets the period.
+   * @default false
+   */
+  backgroundCheckpoints?: boolean | { intervalMs: number };
   /** @internal Migrations to run instead of the built-in list (tests). */
   migrations?: readonly Migration[];
 }
@@ -129,7 +137,23 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       );
     }
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
-    store = { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+    const checkpoints =
+      options.backgroundCheckpoints && file !== ':memory:'
+        ? startBackgroundCheckpoints(
+            sqlite,
+            file,
+            options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints,
+          )
+        : undefined;
+    store = {
+      db,
+      dialect: 'sqlite',
+      location: file,
+      close: async () => {
+        await checkpoints?.stop();
+        await db.destroy();
+      },
+    };
   }
   if (options.migrate !== false) {
     try {
