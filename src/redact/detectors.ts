@@ -291,7 +291,7 @@ function base64UrlJson(part: string): unknown {
 
 const openAi = regexDetector({
   type: 'SECRET_OPENAI',
-  gate: GATE.SECRET,
+  gate: GATE.SECRET_OPENAI,
   quick: (t) => t.includes('sk-'),
   priority: 100,
   negatives: false,
@@ -303,7 +303,7 @@ const awsKeyId = regexDetector({
   type: 'SECRET_AWS',
   priority: 100,
   negatives: false,
-  gate: GATE.SECRET,
+  gate: GATE.SECRET_AWS_ID,
   quick: (t) => /A(?:KIA|SIA|BIA|CCA|3T)/.test(t),
   re: /(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g,
   validate: (m) => ({ score: 0.9, key: m[0] }),
@@ -313,7 +313,7 @@ const awsSecret = regexDetector({
   type: 'SECRET_AWS',
   priority: 100,
   negatives: false,
-  gate: GATE.SECRET,
+  gate: GATE.SECRET_KEYWORD,
   quick: (t) => /aws/i.test(t),
   re: /aws_?secret_?access_?key["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
   validate: (m) => {
@@ -324,7 +324,7 @@ const awsSecret = regexDetector({
 
 const github = regexDetector({
   type: 'SECRET_GITHUB',
-  gate: GATE.SECRET,
+  gate: GATE.SECRET_GITHUB,
   quick: (t) => t.includes('gh') || t.includes('github_pat_'),
   priority: 100,
   negatives: false,
@@ -334,7 +334,7 @@ const github = regexDetector({
 
 const jwt = regexDetector({
   type: 'SECRET_JWT',
-  gate: GATE.SECRET,
+  gate: GATE.SECRET_JWT,
   quick: (t) => t.includes('eyJ'),
   priority: 100,
   negatives: false,
@@ -350,7 +350,7 @@ const password = regexDetector({
   type: 'SECRET_PASSWORD',
   priority: 99,
   negatives: false,
-  gate: GATE.SECRET,
+  gate: GATE.SECRET_KEYWORD,
   quick: (t) => /pass|pwd|secret|api_?key|token|密码|口令/i.test(t),
   re: /(?:(?<![A-Za-z0-9_])(?:password|passwd|passphrase|pwd|client_secret|secret_key|api_key|apikey|access_token|auth_token)["']?\s{0,3}[:=]\s{0,3}["']?|(?:密码|口令)\s{0,2}(?:(?:是|为)\s{0,2}:?|[:=])\s{0,2}["']?)([^\s"'<>,;。；、)]{3,128})/gi,
   validate: (m) => {
@@ -373,7 +373,7 @@ const privateKey: Detector = {
   priority: 100,
   positive: [],
   negatives: false,
-  gate: GATE.SECRET,
+  gate: GATE.SECRET_KEY_BLOCK,
   find(folded) {
     if (!folded.includes('PRIVATE KEY')) return NONE;
     const out: Candidate[] = [];

@@ -65,7 +65,8 @@ export const RUN = { size: 4, start: 0, length: 1, chain: 2, chainStart: 3 } as 
  */
 export const GATE = {
   ALWAYS: 1 << 0,
-  SECRET: 1 << 1,
+  /** `sk-` (OpenAI keys). */
+  SECRET_OPENAI: 1 << 1,
   CHAIN_17: 1 << 2,
   RUN_15: 1 << 3,
   RUN_12: 1 << 4,
@@ -81,6 +82,19 @@ export const GATE = {
   RUN_9: 1 << 14,
   RUN_7_TO_9: 1 << 15,
   PLATE: 1 << 16,
+  /** A `[0-9A-Z]` run of exactly 20 starting with `A` (AWS access key ids). */
+  SECRET_AWS_ID: 1 << 17,
+  /** `gh?_` or `github_` (GitHub tokens). */
+  SECRET_GITHUB: 1 << 18,
+  /** `eyJ` (JSON web tokens). */
+  SECRET_JWT: 1 << 19,
+  /** A `[0-9A-Z]` run `BEGIN` (PEM blocks). */
+  SECRET_KEY_BLOCK: 1 << 20,
+  /**
+   * `:` or `=` after a word ending like a secret's name (`…password`, `…key`, `…token` …, then
+   * at most a quote and three spaces), or `密码`/`口令`: passwords and AWS secret keys.
+   */
+  SECRET_KEYWORD: 1 << 21,
 } as const;
 
 /** The width-folded text (see `foldWidth`) and its statistics. */
@@ -88,9 +102,6 @@ export interface ScannedText {
   folded: string;
   stats: TextStats;
 }
-
-const SECRET_HINT =
-  /sk-|A(?:KIA|SIA|BIA|CCA|3T)|aws|gh[pousr]_|github_pat_|eyJ|PRIVATE KEY|pass|pwd|secret|api_?key|token|密码|口令/i;
 
 const PLATE_PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领';
 
@@ -109,6 +120,8 @@ const AT = 6;
 const COLON = 7;
 const PAREN = 8;
 const BRACKET = 9;
+const UNDERSCORE = 10;
+const EQUALS = 11;
 const ASCII = new Uint8Array(128);
 for (let c = 48; c <= 57; c++) ASCII[c] = DIGIT;
 for (let c = 65; c <= 90; c++) ASCII[c] = UPPER;
@@ -122,6 +135,8 @@ ASCII[40] = PAREN;
 ASCII[91] = BRACKET;
 ASCII[60] = BRACKET;
 ASCII[38] = BRACKET;
+ASCII[95] = UNDERSCORE;
+ASCII[61] = EQUALS;
 
 const PROVINCES = new Set(Array.from(PLATE_PROVINCES, (ch) => ch.charCodeAt(0)));
 
@@ -130,6 +145,73 @@ function classAt(text: string, i: number): number {
   if (i >= text.length) return OTHER;
   const c = foldCode(text.charCodeAt(i));
   return c < 128 ? (ASCII[c] as number) : OTHER;
+}
+
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** The folded code unit at `i` (NaN before the start). */
+const foldedAt = (text: string, i: number) => foldCode(text.charCodeAt(i));
+
+/** Whether the folded text just before `end` is `word` (ASCII letters compared lower-case when `lower`). */
+function wordBefore(text: string, end: number, word: string, lower: boolean): boolean {
+  const from = end - word.length;
+  if (from < 0) return false;
+  for (let k = 0; k < word.length; k++) {
+    let c = foldedAt(text, from + k);
+    if (lower && c >= 65 && c <= 90) c += 32;
+    if (c !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/** JavaScript's `\s`. */
+function isSpaceCode(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** Endings of the names after which a password or secret key is written (`password=`, `api_key:` …). */
+const SECRET_NAME_ENDINGS = ['password', 'passwd', 'passphrase', 'pwd', 'secret', 'key', 'token'];
+
+/**
+ * Whether the `:` or `=` at `i` follows a secret's name, the way the password and AWS secret
+ * expressions allow: the name, at most one quote, at most three spaces.
+ */
+function secretNameBefore(text: string, i: number): boolean {
+  let j = i - 1;
+  for (let spaces = 0; spaces < 3 && j >= 0 && isSpaceCode(foldedAt(text, j)); spaces++) j--;
+  const q = foldedAt(text, j);
+  if (q === 34 || q === 39) j--;
+  const last = foldedAt(text, j) | 32;
+  // Every ending ends in d, e, t, y or n: most colons stop here.
+  if (last !== 100 && last !== 101 && last !== 116 && last !== 121 && last !== 110) return false;
+  for (const word of SECRET_NAME_ENDINGS) if (wordBefore(text, j + 1, word, true)) return true;
+  return false;
+}
+
+/** Whether the `_` at `i` can belong to a GitHub token (`ghp_`, `gho_` … or `github_pat_`). */
+function githubBefore(text: string, i: number): boolean {
+  const kind = foldedAt(text, i - 1);
+  if (
+    (kind === 112 || kind === 111 || kind === 117 || kind === 115 || kind === 114) &&
+    foldedAt(text, i - 2) === 104 &&
+    foldedAt(text, i - 3) === 103
+  ) {
+    return true;
+  }
+  return wordBefore(text, i, 'github', false);
 }
 
 /** Bits of the run lengths the gates ask about. */
@@ -177,6 +259,7 @@ export function scanText(text: string): ScannedText {
   let runStart = -1;
   let alnumStart = -1;
   let brackets = false;
+  let secrets = 0;
   let folded = '';
   let from = 0;
   const n = text.length;
@@ -186,6 +269,15 @@ export function scanText(text: string): ScannedText {
       // Chinese characters (U+3001–U+FF00) are neither folded nor classified: two comparisons.
       if (c > 0x3000 && c < 0xff01) {
         if (c === 0x3010) brackets = true;
+        // 码 after 密, 令 after 口: a password may follow.
+        else if (c === 0x7801 || c === 0x4ee4) {
+          const before = text.charCodeAt(i - 1);
+          if ((c === 0x7801 && before === 0x5bc6) || (c === 0x4ee4 && before === 0x53e3)) {
+            secrets |= GATE.SECRET_KEYWORD;
+          }
+        }
+        // Outside a run there is nothing more to record.
+        if (alnumStart < 0) continue;
         c = -1;
       } else {
         const f = foldCode(c);
@@ -195,6 +287,9 @@ export function scanText(text: string): ScannedText {
         }
         c = f < 128 ? f : -1;
       }
+    } else if (alnumStart < 0 && (c >= 97 ? c <= 122 : c === 32)) {
+      // A lower-case letter or a space outside a run: nothing to record.
+      continue;
     }
     const k = c < 0 ? OTHER : (ASCII[c] as number);
     if (k === DIGIT) {
@@ -216,8 +311,13 @@ export function scanText(text: string): ScannedText {
     if (k === UPPER) {
       if (alnumStart < 0) {
         alnumStart = i;
-        // A province character before an upper-case letter: a licence plate may start there.
-        if (i > 0 && PROVINCES.has(text.charCodeAt(i - 1))) plates.push(i - 1);
+        // A province character (all from U+4E00 on) before an upper-case letter: a licence plate
+        // may start there.
+        const before = text.charCodeAt(i - 1);
+        if (before >= 0x4e00 && PROVINCES.has(before)) plates.push(i - 1);
+        else if (c === 74 && foldedAt(text, i - 1) === 121 && foldedAt(text, i - 2) === 101) {
+          secrets |= GATE.SECRET_JWT;
+        }
       }
       continue;
     }
@@ -229,7 +329,13 @@ export function scanText(text: string): ScannedText {
       }
       alnumStart = -1;
     }
-    if (k <= SEPARATOR) continue;
+    if (k === OTHER) continue;
+    if (k === SEPARATOR) {
+      if (c === 45 && foldedAt(text, i - 1) === 107 && foldedAt(text, i - 2) === 115) {
+        secrets |= GATE.SECRET_OPENAI;
+      }
+      continue;
+    }
     if (k === DOT) {
       if (runs.length > 0 && runs.at(runs.length - 4) + runs.at(runs.length - 3) === i) {
         if (classAt(text, i + 1) === DIGIT) dottedDigits++;
@@ -247,8 +353,13 @@ export function scanText(text: string): ScannedText {
       ats.push(i);
     } else if (k === COLON) {
       colons.push(i);
+      if (secretNameBefore(text, i)) secrets |= GATE.SECRET_KEYWORD;
     } else if (k === BRACKET) {
       brackets = true;
+    } else if (k === EQUALS) {
+      if (secretNameBefore(text, i)) secrets |= GATE.SECRET_KEYWORD;
+    } else if (k === UNDERSCORE) {
+      if (githubBefore(text, i)) secrets |= GATE.SECRET_GITHUB;
     }
   }
   if (runStart >= 0) {
@@ -289,19 +400,20 @@ export function scanText(text: string): ScannedText {
     const start = alnumRuns.at(a);
     const length = alnumRuns.at(a + 1);
     if (length === 18) alnum18 = true;
+    else if (length === 20 && folded.charCodeAt(start) === 65) secrets |= GATE.SECRET_AWS_ID;
+    else if (length === 5 && folded.startsWith('BEGIN', start)) secrets |= GATE.SECRET_KEY_BLOCK;
     if (
       length >= 4 &&
-      classAt(folded, start) === UPPER &&
-      classAt(folded, start + 1) === UPPER &&
-      classAt(folded, start + 2) === DIGIT &&
-      classAt(folded, start + 3) === DIGIT
+      isUpper(folded.charCodeAt(start)) &&
+      isUpper(folded.charCodeAt(start + 1)) &&
+      isDigit(folded.charCodeAt(start + 2)) &&
+      isDigit(folded.charCodeAt(start + 3))
     ) {
       ibanStart = true;
     }
   }
 
-  let gates = GATE.ALWAYS;
-  if (SECRET_HINT.test(folded)) gates |= GATE.SECRET;
+  let gates = GATE.ALWAYS | secrets;
   if (longestChain >= 17) gates |= GATE.CHAIN_17;
   if (longestChain >= 13) gates |= GATE.CHAIN_13;
   if (longestChain >= 11) gates |= GATE.CHAIN_11;
