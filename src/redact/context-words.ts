@@ -62,37 +62,73 @@ export const POSITIVE_WORDS: Readonly<Record<string, readonly string[]>> = {
 };
 
 const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const matcherCache = new Map<string, RegExp>();
 
-/** One alternation per word list: group 1 = positive word, group 2 = negative word; longer words first. */
-const byList = new WeakMap<readonly string[], [RegExp | undefined, RegExp | undefined]>();
+/** A context word and the polarity it gives. */
+interface WordEntry {
+  word: string;
+  polarity: 1 | -1;
+}
 
-function matcher(positive: readonly string[], useNegative: boolean): RegExp {
+/**
+ * The words of one positive list (and the business words when `useNegative`), by their first code
+ * unit, each list in the order an alternation `(positive…)|(negative…)` with longer words first
+ * would try them. Words are lower-case ASCII or caseless (Chinese): ASCII letters of the text are
+ * compared lower-case, as a case-insensitive expression (without `u`) compares them.
+ */
+interface WordTable {
+  /** Words by an ASCII first code unit. */
+  ascii: (WordEntry[] | undefined)[];
+  /** Words by any other first code unit (Chinese characters). */
+  other: Map<number, WordEntry[]>;
+}
+
+/** Non-ASCII code units that start some context word: one load skips most Chinese characters. */
+const FIRST_CODES = new Uint8Array(0x10000);
+const tables = new WeakMap<readonly string[], [WordTable | undefined, WordTable | undefined]>();
+
+function wordTable(positive: readonly string[], useNegative: boolean): WordTable {
   const slot = useNegative ? 1 : 0;
-  const known = byList.get(positive)?.[slot];
+  const known = tables.get(positive)?.[slot];
   if (known) return known;
-  const cacheKey = `${useNegative ? 1 : 0}\u0000${positive.join('\u0001')}`;
-  let re = matcherCache.get(cacheKey);
-  if (!re) {
-    const alt = (ws: readonly string[]) =>
-      [...ws]
-        .sort((a, b) => b.length - a.length)
-        .map(escapeRe)
-        .join('|');
-    const parts = [positive.length > 0 ? `(${alt(positive)})` : '()(?!)'];
-    if (useNegative) parts.push(`(${alt(NEGATIVE_WORDS)})`);
-    re = new RegExp(parts.join('|'), 'gi');
-    matcherCache.set(cacheKey, re);
+  const table: WordTable = { ascii: new Array(128).fill(undefined), other: new Map() };
+  const add = (words: readonly string[], polarity: 1 | -1) => {
+    for (const w of [...words].sort((a, b) => b.length - a.length)) {
+      if (w.length === 0) continue;
+      const word = w.replace(/[A-Z]/g, (ch) => ch.toLowerCase());
+      const first = word.charCodeAt(0);
+      let list = first < 128 ? table.ascii[first] : table.other.get(first);
+      if (list === undefined) {
+        list = [];
+        if (first < 128) table.ascii[first] = list;
+        else table.other.set(first, list);
+      }
+      FIRST_CODES[first] = 1;
+      list.push({ word, polarity });
+    }
+  };
+  add(positive, 1);
+  if (useNegative) add(NEGATIVE_WORDS, -1);
+  const entry = tables.get(positive) ?? [undefined, undefined];
+  entry[slot] = table;
+  tables.set(positive, entry);
+  return table;
+}
+
+/** Whether `word` occurs in `folded` at `at` (its first code unit already matched). */
+function wordAt(folded: string, at: number, word: string): boolean {
+  for (let k = 1; k < word.length; k++) {
+    let c = folded.charCodeAt(at + k);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== word.charCodeAt(k)) return false;
   }
-  const entry = byList.get(positive) ?? [undefined, undefined];
-  entry[slot] = re;
-  byList.set(positive, entry);
-  return re;
+  return true;
 }
 
 /**
  * The polarity of the closest context word before `start` in the (folded) text: +1 positive,
- * -1 negative, 0 none. Chinese has no spaces, so words are matched as substrings.
+ * -1 negative, 0 none. Chinese has no spaces, so words are matched as substrings. The window is
+ * read left to right, a found word is skipped whole, and the last word found wins: what a global
+ * case-insensitive search of the alternation over the window gives, without its match arrays.
  */
 export function contextPolarity(
   folded: string,
@@ -101,19 +137,30 @@ export function contextPolarity(
   useNegative: boolean,
 ): -1 | 0 | 1 {
   if (positive.length === 0 && !useNegative) return 0;
-  const from = Math.max(0, start - CONTEXT_WINDOW);
-  const window = folded.slice(from, start);
-  const re = matcher(positive, useNegative);
-  re.lastIndex = 0;
-  let bestEnd = -1;
+  const table = wordTable(positive, useNegative);
   let polarity: -1 | 0 | 1 = 0;
-  for (let m = re.exec(window); m !== null; m = re.exec(window)) {
-    const end = m.index + m[0].length;
-    if (end >= bestEnd) {
-      bestEnd = end;
-      polarity = m[1] !== undefined && m[1] !== '' ? 1 : -1;
+  let p = Math.max(0, start - CONTEXT_WINDOW);
+  while (p < start) {
+    let c = folded.charCodeAt(p);
+    let list: WordEntry[] | undefined;
+    if (c < 128) {
+      if (c >= 65 && c <= 90) c += 32;
+      list = table.ascii[c];
+    } else if (FIRST_CODES[c] === 1) {
+      list = table.other.get(c);
     }
-    if (m[0].length === 0) re.lastIndex++;
+    let found = 0;
+    if (list !== undefined) {
+      for (let e = 0; e < list.length; e++) {
+        const { word, polarity: pol } = list[e] as WordEntry;
+        if (p + word.length <= start && wordAt(folded, p, word)) {
+          found = word.length;
+          polarity = pol;
+          break;
+        }
+      }
+    }
+    p += found > 0 ? found : 1;
   }
   return polarity;
 }
