@@ -615,9 +615,14 @@ function validCnTrunkNumber(digits: string): string | undefined {
 }
 
 function validPhone(candidate: string): string | undefined {
+  const digits = digitsOf(candidate);
   if (candidate.charCodeAt(0) !== 43) {
-    const digits = digitsOf(candidate);
     if (CN_TRUNK_NUMBER.test(digits)) return validCnTrunkNumber(digits);
+  } else if (digits.charCodeAt(0) === 56 && digits.charCodeAt(1) === 54) {
+    // +86 and an area code: the same number as with the trunk 0. The national number cannot start
+    // with a carrier code or the 0, so libphonenumber's parse would keep it whole too.
+    const trunk = `0${digits.slice(2)}`;
+    if (CN_TRUNK_NUMBER.test(trunk)) return validCnTrunkNumber(trunk);
   }
   const n = parsePhoneNumberFromString(candidate, 'CN');
   if (n === undefined) return undefined;
