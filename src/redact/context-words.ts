@@ -63,47 +63,56 @@ export const POSITIVE_WORDS: Readonly<Record<string, readonly string[]>> = {
 
 const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A context word and the polarity it gives. */
-interface WordEntry {
-  word: string;
-  polarity: 1 | -1;
+/** The words that start with one code unit, in the order an alternation would try them. */
+interface Bucket {
+  words: string[];
+  /** Each word's second code unit (-1 for a one-character word): most tries stop there. */
+  seconds: number[];
+  polarities: (1 | -1)[];
 }
 
 /**
  * The words of one positive list (and the business words when `useNegative`), by their first code
- * unit, each list in the order an alternation `(positive…)|(negative…)` with longer words first
+ * unit, each bucket in the order an alternation `(positive…)|(negative…)` with longer words first
  * would try them. Words are lower-case ASCII or caseless (Chinese): ASCII letters of the text are
  * compared lower-case, as a case-insensitive expression (without `u`) compares them.
  */
-interface WordTable {
-  /** Words by an ASCII first code unit. */
-  ascii: (WordEntry[] | undefined)[];
-  /** Words by any other first code unit (Chinese characters). */
-  other: Map<number, WordEntry[]>;
+export interface ContextWords {
+  /** Buckets by an ASCII first code unit. */
+  ascii: (Bucket | undefined)[];
+  /** Buckets by any other first code unit (Chinese characters). */
+  other: Map<number, Bucket>;
 }
 
 /** Non-ASCII code units that start some context word: one load skips most Chinese characters. */
 const FIRST_CODES = new Uint8Array(0x10000);
-const tables = new WeakMap<readonly string[], [WordTable | undefined, WordTable | undefined]>();
+const tables = new WeakMap<readonly string[], [ContextWords | undefined, ContextWords | undefined]>();
 
-function wordTable(positive: readonly string[], useNegative: boolean): WordTable {
+/**
+ * The context words of a detector: its positive words, and the business words when `useNegative`;
+ * undefined when it has none. Built once per list.
+ */
+export function contextWords(positive: readonly string[], useNegative: boolean): ContextWords | undefined {
+  if (positive.length === 0 && !useNegative) return undefined;
   const slot = useNegative ? 1 : 0;
   const known = tables.get(positive)?.[slot];
   if (known) return known;
-  const table: WordTable = { ascii: new Array(128).fill(undefined), other: new Map() };
+  const table: ContextWords = { ascii: new Array(128).fill(undefined), other: new Map() };
   const add = (words: readonly string[], polarity: 1 | -1) => {
     for (const w of [...words].sort((a, b) => b.length - a.length)) {
       if (w.length === 0) continue;
       const word = w.replace(/[A-Z]/g, (ch) => ch.toLowerCase());
       const first = word.charCodeAt(0);
-      let list = first < 128 ? table.ascii[first] : table.other.get(first);
-      if (list === undefined) {
-        list = [];
-        if (first < 128) table.ascii[first] = list;
-        else table.other.set(first, list);
+      let bucket = first < 128 ? table.ascii[first] : table.other.get(first);
+      if (bucket === undefined) {
+        bucket = { words: [], seconds: [], polarities: [] };
+        if (first < 128) table.ascii[first] = bucket;
+        else table.other.set(first, bucket);
       }
       FIRST_CODES[first] = 1;
-      list.push({ word, polarity });
+      bucket.words.push(word);
+      bucket.seconds.push(word.length > 1 ? word.charCodeAt(1) : -1);
+      bucket.polarities.push(polarity);
     }
   };
   add(positive, 1);
@@ -114,50 +123,49 @@ function wordTable(positive: readonly string[], useNegative: boolean): WordTable
   return table;
 }
 
-/** Whether `word` occurs in `folded` at `at` (its first code unit already matched). */
+/** The code unit at `i`, an ASCII upper-case letter lowered (NaN past the end). */
+function lowerAt(folded: string, i: number): number {
+  const c = folded.charCodeAt(i);
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+/** Whether `word` occurs in `folded` at `at` (its first two code units already matched). */
 function wordAt(folded: string, at: number, word: string): boolean {
-  for (let k = 1; k < word.length; k++) {
-    let c = folded.charCodeAt(at + k);
-    if (c >= 65 && c <= 90) c += 32;
-    if (c !== word.charCodeAt(k)) return false;
-  }
+  for (let k = 2; k < word.length; k++) if (lowerAt(folded, at + k) !== word.charCodeAt(k)) return false;
   return true;
 }
 
 /**
  * The polarity of the closest context word before `start` in the (folded) text: +1 positive,
- * -1 negative, 0 none. Chinese has no spaces, so words are matched as substrings. The window is
- * read left to right, a found word is skipped whole, and the last word found wins: what a global
- * case-insensitive search of the alternation over the window gives, without its match arrays.
+ * -1 negative, 0 none (also when `words` is undefined). Chinese has no spaces, so words are
+ * matched as substrings. The window is read left to right, a found word is skipped whole, and the
+ * last word found wins: what a global case-insensitive search of the alternation over the window
+ * gives, without its match arrays.
  */
-export function contextPolarity(
-  folded: string,
-  start: number,
-  positive: readonly string[],
-  useNegative: boolean,
-): -1 | 0 | 1 {
-  if (positive.length === 0 && !useNegative) return 0;
-  const table = wordTable(positive, useNegative);
+export function contextPolarity(folded: string, start: number, words: ContextWords | undefined): -1 | 0 | 1 {
+  if (words === undefined) return 0;
   let polarity: -1 | 0 | 1 = 0;
   let p = Math.max(0, start - CONTEXT_WINDOW);
   while (p < start) {
     let c = folded.charCodeAt(p);
-    let list: WordEntry[] | undefined;
+    let bucket: Bucket | undefined;
     if (c < 128) {
       if (c >= 65 && c <= 90) c += 32;
-      list = table.ascii[c];
+      bucket = words.ascii[c];
     } else if (FIRST_CODES[c] === 1) {
-      list = table.other.get(c);
+      bucket = words.other.get(c);
     }
     let found = 0;
-    if (list !== undefined) {
+    if (bucket !== undefined) {
+      const second = p + 1 < start ? lowerAt(folded, p + 1) : -2;
+      const { words: list, seconds } = bucket;
       for (let e = 0; e < list.length; e++) {
-        const { word, polarity: pol } = list[e] as WordEntry;
-        if (p + word.length <= start && wordAt(folded, p, word)) {
-          found = word.length;
-          polarity = pol;
-          break;
-        }
+        const word = list[e] as string;
+        const s2 = seconds[e] as number;
+        if (s2 >= 0 && (s2 !== second || p + word.length > start || !wordAt(folded, p, word))) continue;
+        found = word.length;
+        polarity = bucket.polarities[e] as 1 | -1;
+        break;
       }
     }
     p += found > 0 ? found : 1;

@@ -1,4 +1,4 @@
-import { contextPolarity } from './context-words.js';
+import { type ContextWords, contextPolarity, contextWords } from './context-words.js';
 import { BUILT_IN_DETECTORS, type Candidate, type DetectEnv, type Detector } from './detectors.js';
 import { foldWidth } from './fold-width.js';
 import { InvalidRedactConfigError } from './invalid-redact-config-error.js';
@@ -15,6 +15,8 @@ const TYPE_NAME = /^[A-Z]+(?:_[A-Z]+)*$/;
 
 interface Compiled {
   detectors: Detector[];
+  /** Each detector's context words, built once. */
+  contexts: (ContextWords | undefined)[];
   allow: Set<string>;
   threshold: number;
 }
@@ -158,7 +160,8 @@ function build(options: DetectOptions): Compiled {
     const s = squash(a);
     if (s.length > 0) allow.add(s);
   }
-  return { detectors, allow, threshold: options.threshold ?? DEFAULT_THRESHOLD };
+  const contexts = detectors.map((d) => contextWords(d.positive, d.negatives));
+  return { detectors, contexts, allow, threshold: options.threshold ?? DEFAULT_THRESHOLD };
 }
 
 /** Candidates above the threshold, overlaps resolved, in text order. Internal: carries the keys. */
@@ -185,7 +188,7 @@ export function detectInText(
   text: string,
   options: DetectOptions,
 ): { candidates: Candidate[]; stats: TextStats } {
-  const { detectors, allow, threshold } = compile(options);
+  const { detectors, contexts, allow, threshold } = compile(options);
   const { folded, stats } = scanText(text);
   const env = new Env(stats, threshold, options.now);
   const kept: Candidate[] = [];
@@ -195,7 +198,7 @@ export function detectInText(
     const found = d.find(folded, env);
     for (let ci = 0; ci < found.length; ci++) {
       const c = found[ci] as Candidate;
-      const polarity = contextPolarity(folded, c.start, d.positive, d.negatives);
+      const polarity = contextPolarity(folded, c.start, contexts[di]);
       const score = Math.min(
         1,
         c.score + (polarity > 0 ? CONTEXT_BOOST : polarity < 0 ? -CONTEXT_PENALTY : 0),

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { contextPolarity, NEGATIVE_WORDS, POSITIVE_WORDS } from '../../src/redact/context-words.js';
+import {
+  contextPolarity,
+  contextWords,
+  NEGATIVE_WORDS,
+  POSITIVE_WORDS,
+} from '../../src/redact/context-words.js';
 
 /**
  * Context words are found by a table walk instead of a case-insensitive alternation over the
@@ -60,7 +65,11 @@ describe('context words', () => {
       const positive = lists[Math.floor(next() * lists.length)] as readonly string[];
       const useNegative = next() < 0.7;
       const expected = byAlternation(text, start, positive, useNegative);
-      expect({ text, start, polarity: contextPolarity(text, start, positive, useNegative) }).toEqual({
+      expect({
+        text,
+        start,
+        polarity: contextPolarity(text, start, contextWords(positive, useNegative)),
+      }).toEqual({
         text,
         start,
         polarity: expected,
