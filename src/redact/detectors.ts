@@ -601,9 +601,17 @@ const SKIPPED_PHONE_TYPES = new Set(['TOLL_FREE', 'SHARED_COST', 'PREMIUM_RATE',
 
 const CN_TRUNK_NUMBER = /^0(?:10|2\d|[3-9]\d{2})[1-9]\d{6,7}$/;
 
-/** The parts of a libphonenumber numbering plan read here (present at run time, not in its types). */
+/** The parts of libphonenumber's metadata read here (present at run time, not in its types). */
+interface RuntimeMetadata {
+  selectNumberingPlan(country: string): void;
+  hasCallingCode(callingCode: string): boolean | undefined;
+  getCountryCodesForCallingCode(callingCode: string): string[] | undefined;
+  numberingPlan?: unknown;
+}
 interface PlanPatterns {
   nationalNumberPattern(): string;
+  nationalPrefixForParsing(): string | undefined;
+  hasTypes(): boolean;
   type(name: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
 }
 
@@ -622,60 +630,109 @@ const PHONE_TYPES = [
 ];
 
 interface CompiledPlan {
+  country: string;
   national: RegExp;
-  types: { re: RegExp; lengths: readonly number[] | undefined }[];
+  /** Where libphonenumber would strip a national prefix or carrier code from a national number. */
+  prefix: RegExp | undefined;
+  types: { name: string; re: RegExp; lengths: readonly number[] | undefined }[];
 }
-let cnPlan: CompiledPlan | undefined;
+
+let metadata: RuntimeMetadata | undefined;
+/** Compiled plans by country; null when the country's plan has no types. */
+const plans = new Map<string, CompiledPlan | null>();
 
 /**
- * libphonenumber's mainland numbering plan (`max` metadata) with its patterns compiled once: its
- * own type check builds a new expression from patterns of several kilobytes on every call, which
- * cost more than the rest of a landline check.
+ * A country's numbering plan from libphonenumber's `max` metadata with its patterns compiled once:
+ * libphonenumber's own type check builds a new expression from patterns of several kilobytes on
+ * every call, which cost more than the rest of a check.
  */
-function mainlandPlan(): CompiledPlan {
-  if (cnPlan) return cnPlan;
-  const metadata = new Metadata();
-  metadata.selectNumberingPlan('CN');
-  const plan = metadata.numberingPlan as unknown as PlanPatterns;
-  const whole = (pattern: string) => new RegExp(`^(?:${pattern})$`);
-  const types: CompiledPlan['types'] = [];
-  for (const name of PHONE_TYPES) {
-    const type = plan.type(name);
-    const pattern = type?.pattern();
-    if (type === undefined || !pattern) continue;
-    types.push({ re: whole(pattern), lengths: type.possibleLengths() });
+function planOf(country: string): CompiledPlan | null {
+  const known = plans.get(country);
+  if (known !== undefined) return known;
+  metadata ??= new Metadata() as unknown as RuntimeMetadata;
+  metadata.selectNumberingPlan(country);
+  const plan = metadata.numberingPlan as PlanPatterns;
+  let compiled: CompiledPlan | null = null;
+  if (plan.hasTypes()) {
+    const whole = (pattern: string) => new RegExp(`^(?:${pattern})$`);
+    const types: CompiledPlan['types'] = [];
+    for (const name of PHONE_TYPES) {
+      const type = plan.type(name);
+      const pattern = type?.pattern();
+      if (type === undefined || !pattern) continue;
+      types.push({ name, re: whole(pattern), lengths: type.possibleLengths() });
+    }
+    const prefix = plan.nationalPrefixForParsing();
+    compiled = {
+      country,
+      national: whole(plan.nationalNumberPattern()),
+      prefix: prefix ? new RegExp(`^(?:${prefix})`) : undefined,
+      types,
+    };
   }
-  cnPlan = { national: whole(plan.nationalNumberPattern()), types };
-  return cnPlan;
+  plans.set(country, compiled);
+  return compiled;
+}
+
+/**
+ * The type of a national number as libphonenumber decides it: the plan's national pattern, then the
+ * first type whose lengths and pattern match; undefined when none does (the number is not valid).
+ */
+function typeOf(plan: CompiledPlan, national: string): string | undefined {
+  if (!plan.national.test(national)) return undefined;
+  for (const type of plan.types) {
+    if (type.lengths !== undefined && !type.lengths.includes(national.length)) continue;
+    if (type.re.test(national)) return type.name;
+  }
+  return undefined;
 }
 
 /**
  * A mainland number written with its trunk 0 (`CN_TRUNK_NUMBER`): its national number is the digits
  * after the 0 (no IDD or carrier prefix can start that way, and every such length is possible), so
- * libphonenumber's text parser, two thirds of the cost of a check, is skipped. The number is valid,
- * as libphonenumber decides it, when the national number matches the plan's pattern and one type's
- * pattern and lengths; a test holds the two to each other.
+ * libphonenumber's text parser, two thirds of the cost of a check, is skipped; tests hold the
+ * result to its parse.
  */
 function validCnTrunkNumber(digits: string): string | undefined {
   const national = digits.slice(1);
-  const plan = mainlandPlan();
-  if (!plan.national.test(national)) return undefined;
-  for (const type of plan.types) {
-    if (type.lengths !== undefined && !type.lengths.includes(national.length)) continue;
-    if (type.re.test(national)) return `+86${national}`;
+  return typeOf(planOf('CN') as CompiledPlan, national) === undefined ? undefined : `+86${national}`;
+}
+
+/** Returned by {@link validInternational} when only libphonenumber's parse can tell. */
+const ASK_PARSER = null;
+
+/**
+ * An international number (`+` and `digits`) checked as libphonenumber's parse checks it, without
+ * its text parser: the calling code is the first of the leading 1–3 digits that is one; when it
+ * belongs to one country and that country's national prefix (or carrier code) cannot start the
+ * rest, the rest is the national number. Shared calling codes (+1, +44 …), non-geographic ones
+ * and numbers that may carry a prefix are left to the parser.
+ */
+function validInternational(digits: string): string | undefined | typeof ASK_PARSER {
+  metadata ??= new Metadata() as unknown as RuntimeMetadata;
+  for (let length = 1; length <= 3 && length < digits.length; length++) {
+    const callingCode = digits.slice(0, length);
+    if (!metadata.hasCallingCode(callingCode)) continue;
+    const countries = metadata.getCountryCodesForCallingCode(callingCode);
+    if (countries === undefined || countries.length !== 1) return ASK_PARSER;
+    const plan = planOf(countries[0] as string);
+    const national = digits.slice(length);
+    if (plan === null || plan.prefix?.test(national)) return ASK_PARSER;
+    const kind = typeOf(plan, national);
+    // Mainland 400/800 lines never start with the trunk 0; other countries' service lines are skipped.
+    if (kind === undefined || (plan.country !== 'CN' && SKIPPED_PHONE_TYPES.has(kind))) return undefined;
+    return `+${digits}`;
   }
-  return undefined;
+  return ASK_PARSER;
 }
 
 function validPhone(candidate: string): string | undefined {
   const digits = digitsOf(candidate);
   if (candidate.charCodeAt(0) !== 43) {
     if (CN_TRUNK_NUMBER.test(digits)) return validCnTrunkNumber(digits);
-  } else if (digits.charCodeAt(0) === 56 && digits.charCodeAt(1) === 54) {
-    // +86 and an area code: the same number as with the trunk 0. The national number cannot start
-    // with a carrier code or the 0, so libphonenumber's parse would keep it whole too.
-    const trunk = `0${digits.slice(2)}`;
-    if (CN_TRUNK_NUMBER.test(trunk)) return validCnTrunkNumber(trunk);
+  } else {
+    const known = validInternational(digits);
+    if (known !== ASK_PARSER) return known;
   }
   const n = parsePhoneNumberFromString(candidate, 'CN');
   if (n === undefined) return undefined;
