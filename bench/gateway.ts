@@ -20,6 +20,7 @@
  *   PORTKEY_GATEWAY_BIN=/path/to/node_modules/@portkey-ai/gateway/build/start-server.js npx tsx bench/gateway.ts
  *   BENCH_SECONDS=2 npx tsx bench/gateway.ts   (quick look)
  *   BENCH_TARGETS=proxy,steadychat BENCH_OPEN_STREAMS=0 npx tsx bench/gateway.ts   (some targets only)
+ *   BENCH_BASELINE=../steadychat-v0.1.0 npx tsx bench/gateway.ts   (adds another checkout's gateway)
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
@@ -42,6 +43,9 @@ const CONNECTIONS = 32;
 const PORTKEY_BIN = process.env.PORTKEY_GATEWAY_BIN;
 // BENCH_TARGETS=proxy,steadychat measures only those (direct is always measured: the others' base).
 const only = process.env.BENCH_TARGETS?.split(',').map((t) => t.trim());
+// BENCH_BASELINE=/path/to/another/checkout adds `steadychat-baseline`: that checkout's gateway, all
+// stages on, measured in the same rounds (e.g. the previous release, to measure a change).
+const BASELINE = process.env.BENCH_BASELINE;
 
 const chatBody = JSON.stringify({
   model: 'gpt-4o-mini',
@@ -167,9 +171,14 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function startChild(kind: Kind, upstream = '', options: object = {}): Promise<Target> {
+async function startChild(
+  kind: Kind,
+  upstream = '',
+  options: object = {},
+  script = fileURLToPath(import.meta.url),
+): Promise<Target> {
   const child = track(
-    fork(fileURLToPath(import.meta.url), ['serve', kind, upstream, JSON.stringify(options)], {
+    fork(script, ['serve', kind, upstream, JSON.stringify(options)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
@@ -370,6 +379,16 @@ async function run(): Promise<void> {
     ['proxy', (u) => startChild('proxy', u)],
     ['steadychat', (u) => startChild('steadychat', u)],
     ['steadychat-ledger-only', (u) => startChild('steadychat-ledger-only', u)],
+    [
+      'steadychat-baseline',
+      async (u) =>
+        BASELINE
+          ? {
+              ...(await startChild('steadychat', u, {}, join(BASELINE, 'bench', 'gateway.ts'))),
+              name: 'steadychat-baseline',
+            }
+          : undefined,
+    ],
     ['portkey', (u) => startPortkey(u)],
   ];
   const chosen = builders.filter(([name]) => !only || name === 'direct' || only.includes(name));
@@ -381,7 +400,7 @@ async function run(): Promise<void> {
     for (const [name, build] of chosen) {
       const target = await build(upstream);
       if (!target) {
-        note(`${name}: not available (set PORTKEY_GATEWAY_BIN); skipped`);
+        note(`${name}: not available (PORTKEY_GATEWAY_BIN / BENCH_BASELINE not set); skipped`);
         continue;
       }
       targets.push(target);
@@ -493,6 +512,16 @@ async function run(): Promise<void> {
       `steadychat throughput / bare proxy, per round: ${perRound('steadychat')} (target ≥ 0.5)`,
       `steadychat-ledger-only throughput / bare proxy, per round: ${perRound('steadychat-ledger-only')}`,
       `steadychat added p50 latency at concurrency 1: ${f(ours.p50 - direct.p50)} ms (target ≤ 1 ms)`,
+    );
+  }
+  const baseline = rows.find((r) => r.name === 'steadychat-baseline');
+  if (ours && baseline && proxy) {
+    const vsBaseline = (ratios.get('steadychat') ?? []).map(
+      (x, i) => x / (ratios.get('steadychat-baseline')?.[i] ?? Number.NaN),
+    );
+    lines.push(
+      `steadychat throughput / baseline, per round: ${f(median(vsBaseline))} (${vsBaseline.map((x) => f(x)).join(', ')})`,
+      `added p50 latency at concurrency 1: baseline ${f(baseline.p50 - direct.p50)} ms, steadychat ${f(ours.p50 - direct.p50)} ms`,
     );
   }
   if (ours && portkey && proxy) {
