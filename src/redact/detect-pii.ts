@@ -216,15 +216,20 @@ export function detectInText(
 }
 
 /** Priority first, then score, then the longer span; a lower-ranked overlapping span is dropped. */
+const byRank = (a: Candidate, b: Candidate) =>
+  b.priority - a.priority || b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start;
+
 export function resolveOverlaps(candidates: Candidate[], length: number): Candidate[] {
   if (candidates.length <= 1) return candidates;
-  const ranked = [...candidates].sort(
-    (a, b) =>
-      b.priority - a.priority ||
-      b.score - a.score ||
-      b.end - b.start - (a.end - a.start) ||
-      a.start - b.start,
-  );
+  if (candidates.length === 2) {
+    // The common case without sorting: the better one (the first on a tie, as a stable sort keeps
+    // it), and the other unless they overlap, in text order.
+    const [a, b] = candidates as [Candidate, Candidate];
+    const [first, second] = byRank(a, b) > 0 ? [b, a] : [a, b];
+    if (second.start < first.end && first.start < second.end) return [first];
+    return first.start <= second.start ? [first, second] : [second, first];
+  }
+  const ranked = [...candidates].sort(byRank);
   const out: Candidate[] = [];
   // Few findings per text: compare with the kept ones; many: mark the taken code units.
   const taken = ranked.length > 32 ? new Uint8Array(length) : undefined;

@@ -33,7 +33,8 @@ class MemoryVault implements Vault {
   private byValue: Map<string, VaultEntry> | undefined;
   /** Built on the first `resolve` (redacting alone never needs it). */
   private byPlaceholder: Map<string, VaultEntry> | undefined;
-  private counters: Map<string, number> | undefined;
+  /** The last number given per type (an object without prototype: cheaper to create than a second map). */
+  private counters: Record<string, number> | undefined;
   private readonly entries: VaultEntry[] = [];
 
   constructor(snapshot?: VaultSnapshot) {
@@ -45,14 +46,14 @@ class MemoryVault implements Vault {
     this.byValue ??= new Map();
     this.byValue.set(`${e.type}\u0000${e.key}`, e);
     this.byPlaceholder?.set(placeholderKey(e.type, e.index), e);
-    this.counters ??= new Map();
-    this.counters.set(e.type, Math.max(this.counters.get(e.type) ?? 0, e.index));
+    this.counters ??= Object.create(null) as Record<string, number>;
+    this.counters[e.type] = Math.max(this.counters[e.type] ?? 0, e.index);
   }
 
   placeholderFor(type: string, key: string, value: string): string {
     const known = this.byValue?.get(`${type}\u0000${key}`);
     if (known) return formatPlaceholder(type, known.index);
-    const index = (this.counters?.get(type) ?? 0) + 1;
+    const index = (this.counters?.[type] ?? 0) + 1;
     this.add({ type, index, key, value });
     return formatPlaceholder(type, index);
   }
