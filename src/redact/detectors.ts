@@ -74,16 +74,29 @@ interface RegexSpec {
   validate: (m: RegExpExecArray, folded: string, env: DetectEnv) => Validated | null;
 }
 
+/** What every built-in detector declares besides its search: type, priority, context words, gate. */
+function detectorFields(spec: {
+  type: string;
+  priority: number;
+  gate: number;
+  negatives?: boolean;
+}): Omit<Detector, 'find'> {
+  return {
+    type: spec.type,
+    priority: spec.priority,
+    positive: POSITIVE_WORDS[spec.type] ?? [],
+    negatives: spec.negatives ?? true,
+    gate: spec.gate,
+  };
+}
+
 /** All regexes here are linear: bounded quantifiers or single-class runs, and look-behinds that only let a match start at the beginning of a run. */
 function regexDetector(spec: RegexSpec): Detector {
   const { type, priority } = spec;
-  const positive = POSITIVE_WORDS[type] ?? [];
+  const common = detectorFields(spec);
+  const { positive } = common;
   return {
-    type,
-    priority,
-    positive,
-    negatives: spec.negatives ?? true,
-    gate: spec.gate,
+    ...common,
     find(folded, env) {
       if (spec.quick && !spec.quick(folded)) return NONE;
       if (spec.maxBase !== undefined && spec.maxBase < env.threshold && !hasPositiveWord(folded, positive)) {
@@ -135,14 +148,11 @@ interface AnchoredSpec {
  */
 function anchoredDetector(spec: AnchoredSpec): Detector {
   const { type, priority, re } = spec;
-  const positive = POSITIVE_WORDS[type] ?? [];
+  const common = detectorFields(spec);
+  const { positive } = common;
   const gated = spec.maxBase !== undefined;
   return {
-    type,
-    priority,
-    positive,
-    negatives: spec.negatives ?? true,
-    gate: spec.gate,
+    ...common,
     find(folded, env) {
       const starts = STARTS;
       starts.length = 0;
