@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type EmulatorHandle, startEmulator } from '../../src/emulator/index.js';
 import { countChatTokens, countTextTokens } from '../../src/tokens/index.js';
+import { weatherMessages, weatherTools } from '../fixtures/cookbook-weather-example.js';
 
 let emulator: EmulatorHandle;
 let client: OpenAI;
@@ -365,36 +366,11 @@ describe('retries driven by ;times=N', () => {
 
 describe('usage.prompt_tokens equals the published rule', () => {
   it("matches the OpenAI cookbook's values for its weather function example", async () => {
-    const request = {
-      tools: [
-        {
-          type: 'function' as const,
-          function: {
-            name: 'get_current_weather',
-            description: 'Get the current weather in a given location',
-            parameters: {
-              type: 'object',
-              properties: {
-                location: { type: 'string', description: 'The city and state, e.g. San Francisco, CA' },
-                unit: {
-                  type: 'string',
-                  description: 'The unit of temperature to return',
-                  enum: ['celsius', 'fahrenheit'],
-                },
-              },
-              required: ['location'],
-            },
-          },
-        },
-      ],
-      messages: [
-        {
-          role: 'system' as const,
-          content: 'You are a helpful assistant that can answer to questions about the weather.',
-        },
-        { role: 'user' as const, content: "What's the weather like in San Francisco?" },
-      ],
-    };
+    // Our wire types are wider than the SDK's; the example itself is plain OpenAI.
+    const request = { tools: weatherTools, messages: weatherMessages } as unknown as Omit<
+      OpenAI.ChatCompletionCreateParamsNonStreaming,
+      'model'
+    >;
     const gpt4o = await client.chat.completions.create({ model: 'gpt-4o', ...request });
     const gpt35 = await client.chat.completions.create({ model: 'gpt-3.5-turbo', ...request });
     expect(gpt4o.usage?.prompt_tokens).toBe(101);

@@ -9,6 +9,7 @@ import {
   countToolsTokens,
   createTokenCounter,
 } from '../../src/tokens/index.js';
+import { weatherMessages, weatherTools } from '../fixtures/cookbook-weather-example.js';
 
 // The OpenAI cookbook's "How to count tokens with tiktoken" examples and their published results.
 const cookbookMessages: ChatMessage[] = [
@@ -38,32 +39,6 @@ const cookbookMessages: ChatMessage[] = [
     role: 'user',
     content: "This late pivot means we don't have time to boil the ocean for the client deliverable.",
   },
-];
-
-const weatherTools = [
-  {
-    type: 'function' as const,
-    function: {
-      name: 'get_current_weather',
-      description: 'Get the current weather in a given location',
-      parameters: {
-        type: 'object',
-        properties: {
-          location: { type: 'string', description: 'The city and state, e.g. San Francisco, CA' },
-          unit: {
-            type: 'string',
-            description: 'The unit of temperature to return',
-            enum: ['celsius', 'fahrenheit'],
-          },
-        },
-        required: ['location'],
-      },
-    },
-  },
-];
-const weatherMessages: ChatMessage[] = [
-  { role: 'system', content: 'You are a helpful assistant that can answer to questions about the weather.' },
-  { role: 'user', content: "What's the weather like in San Francisco?" },
 ];
 
 describe('published cookbook values', () => {
