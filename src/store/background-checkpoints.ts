@@ -11,13 +11,8 @@ const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true, timeout: 5000 });
-const checkpoint = () => {
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch (error) {
-    parentPort.postMessage({ error: String((error && error.message) || error) });
-  }
-};
+// A failing checkpoint throws out of the worker: its 'error' event hands checkpoints back.
+const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)');
 const timer = setInterval(checkpoint, workerData.intervalMs);
 parentPort.on('message', () => {
   clearInterval(timer);
@@ -43,7 +38,7 @@ export interface BackgroundCheckpoints {
 export function startBackgroundCheckpoints(
   sqlite: SQLite.Database,
   file: string,
-  options: { intervalMs?: number; onError?: (message: string) => void } = {},
+  options: { intervalMs?: number } = {},
 ): BackgroundCheckpoints {
   sqlite.pragma('wal_autocheckpoint = 0');
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -57,13 +52,7 @@ export function startBackgroundCheckpoints(
   const fallBack = () => {
     if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT}`);
   };
-  worker.on('message', (message: { error?: string }) => {
-    if (message.error) options.onError?.(message.error);
-  });
-  worker.on('error', (error) => {
-    options.onError?.(error.message);
-    fallBack();
-  });
+  worker.on('error', fallBack);
   const exited = once(worker, 'exit').then(() => {
     if (!stopping) fallBack();
   });

@@ -27,9 +27,9 @@ const MAX_BATCH = 256;
  * conditional UPDATEs lock the counter rows (retried on a deadlock or serialization failure).
  *
  * On SQLite, the transactions asked for in the same turn of the event loop share ONE commit (group
- * commit): each runs in its own savepoint, in the order asked, so a failing one rolls back alone and
- * each sees the ones before it, exactly as if they had committed one after the other. Each promise
- * settles only after the shared COMMIT. A commit is most of what a small SQLite write costs, so a busy
+ * commit): they run in the order asked, each sees the ones before it, and a failing one undoes only
+ * its own writes (see commitBatch), exactly as if they had committed one after the other. Each
+ * promise settles only after the shared COMMIT. A commit is most of what a small SQLite write costs, so a busy
  * gateway (a reservation, a ledger row and a settlement per call) writes several calls per commit.
  */
 export async function writeTransaction<T>(
@@ -47,20 +47,24 @@ export async function writeTransaction<T>(
       }
     }
   }
-  let batch = batches.get(store.db);
-  if (!batch) {
-    batch = { jobs: [], scheduled: false };
-    batches.set(store.db, batch);
-  }
-  const queued = batch;
+  const batch = batchOf(store.db);
   const done = new Promise<T>((resolve, reject) => {
-    queued.jobs.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+    batch.jobs.push({ fn, resolve: resolve as (value: unknown) => void, reject });
   });
-  if (!queued.scheduled) {
-    queued.scheduled = true;
-    setImmediate(() => void commitBatch(store.db, queued));
+  if (!batch.scheduled) {
+    batch.scheduled = true;
+    setImmediate(() => void commitBatch(store.db, batch));
   }
   return done;
+}
+
+function batchOf(db: Kysely<Database>): Batch {
+  let batch = batches.get(db);
+  if (!batch) {
+    batch = { jobs: [], scheduled: false };
+    batches.set(db, batch);
+  }
+  return batch;
 }
 
 async function commitBatch(db: Kysely<Database>, batch: Batch): Promise<void> {
