@@ -22,7 +22,7 @@
  *   BENCH_TARGETS=proxy,steadychat BENCH_OPEN_STREAMS=0 npx tsx bench/gateway.ts   (some targets only)
  *   BENCH_BASELINE=../steadychat-v0.1.0 npx tsx bench/gateway.ts   (adds another checkout's gateway)
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Agent as HttpAgent, request as httpRequest } from 'node:http';
@@ -77,7 +77,7 @@ if (process.argv[2] === 'serve') {
 async function serve(kind: Kind, upstream: string, optionsJson: string): Promise<void> {
   let port: number;
   if (kind === 'emulator') {
-    const { startEmulator } = await import('../src/emulator/index.js');
+    const { startEmulator } = await built<typeof import('../src/emulator/index.js')>('emulator');
     const emulator = await startEmulator({ journalLimit: 0, ...JSON.parse(optionsJson) });
     port = emulator.port;
   } else if (kind === 'proxy') {
@@ -106,9 +106,9 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
     port = (server.address() as AddressInfo).port;
   } else {
     const { default: pino } = await import('pino');
-    const { createLogger, loadSettings } = await import('../src/config/index.js');
-    const { startGateway } = await import('../src/server/index.js');
-    const { openStore } = await import('../src/store/index.js');
+    const { createLogger, loadSettings } = await built<typeof import('../src/config/index.js')>('config');
+    const { startGateway, createGatewayKey } = await built<typeof import('../src/server/index.js')>('server');
+    const { openStore } = await built<typeof import('../src/store/index.js')>('store');
     const home = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'steadychat-bench-'));
     // The runaway guard stays on, but the benchmark repeats one request on purpose.
     const config = join(home, 'config.json');
@@ -148,8 +148,7 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
       process.send?.({ port });
       return;
     }
-    const { createGatewayKey } = await import('../src/server/index.js');
-    const { createBudgetBook } = await import('../src/usage/index.js');
+    const { createBudgetBook } = await built<typeof import('../src/usage/index.js')>('usage');
     const { secret } = await createGatewayKey(handle.gateway.keys, createBudgetBook({ store }), {
       name: 'bench',
       dailyTokens: 1e12,
@@ -349,7 +348,20 @@ async function rssWithOpenStreams(
   return { idle, open, started };
 }
 
+/**
+ * The compiled package, as `npm start` and users run it (not the TypeScript sources through the
+ * loader, which adds its own helpers to every function). `run` builds it first.
+ */
+function built<T>(part: string): Promise<T> {
+  return import(new URL(`../dist/${part}/index.js`, import.meta.url).href) as Promise<T>;
+}
+
 async function run(): Promise<void> {
+  process.stderr.write('building the package (npm run build)…\n');
+  execFileSync('npm', ['run', 'build', '--silent'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: 'inherit',
+  });
   const emulator = await startChild('emulator', '', { replyTokens: 16 });
   // Streams whose chunks are 2 ms apart: the per-chunk path, for time to first token.
   const streamingEmulator = await startChild('emulator', '', { replyTokens: 16, interChunkDelayMs: 2 });
