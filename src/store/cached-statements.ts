@@ -1,20 +1,25 @@
 import type SQLite from 'better-sqlite3';
-import type { SqliteDatabase, SqliteStatement } from 'kysely';
+
+/** A better-sqlite3 database as Kysely's SQLite dialect and the plain-SQL path both use it. */
+export interface CachedStatements {
+  prepare(sql: string): SQLite.Statement;
+  close(): void;
+}
 
 /**
- * The better-sqlite3 database as Kysely's SQLite dialect sees it, with each statement prepared once
- * per SQL text instead of once per query (preparing costs more than running the small statements a
- * gateway call makes). At most `limit` statements are kept; the least recently used one goes first.
- * A statement still being iterated (a streamed query) is not shared: a fresh one is prepared.
+ * The better-sqlite3 database with each statement prepared once per SQL text instead of once per
+ * query (preparing costs more than running the small statements a gateway call makes). At most
+ * `limit` statements are kept; the least recently used one goes first. A statement still being
+ * iterated (a streamed query) is not shared: a fresh one is prepared.
  */
-export function cachedStatements(sqlite: SQLite.Database, limit = 256): SqliteDatabase {
+export function cachedStatements(sqlite: SQLite.Database, limit = 256): CachedStatements {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => {
       cache.clear();
       sqlite.close();
     },
-    prepare(sql: string): SqliteStatement {
+    prepare(sql: string): SQLite.Statement {
       const cached = cache.get(sql);
       if (cached !== undefined) {
         if (cached.busy) return sqlite.prepare(sql);

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { startBackgroundCheckpoints } from './background-checkpoints.js';
 import { cachedStatements } from './cached-statements.js';
 import { migrations as allMigrations, type Migration, type StoreDialect } from './migrations/index.js';
+import { kyselyPlainSql, type PlainSql, sqlitePlainSql } from './plain-sql.js';
 import { runMigrations } from './run-migrations.js';
 import type { Database } from './schema.js';
 import { StoreError } from './store-error.js';
@@ -69,6 +70,11 @@ export interface Store {
   dialect: StoreDialect;
   /** Human-readable location (a file path, or the PostgreSQL URL without password). */
   location: string;
+  /**
+   * Plain SQL on the store's connection (SQLite) or pool (PostgreSQL), for the hottest statements.
+   * Inside a write transaction use the one `writeTransaction` hands over instead.
+   */
+  plain: PlainSql;
   close(): Promise<void>;
 }
 
@@ -115,7 +121,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       );
     }
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    store = { db, dialect: 'postgres', location, close: () => db.destroy() };
+    store = { db, dialect: 'postgres', location, plain: kyselyPlainSql(db), close: () => db.destroy() };
   } else {
     const file = sqlitePath(url, options.home);
     let sqlite: SQLite.Database;
@@ -136,7 +142,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
         },
       );
     }
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
+    const statements = cachedStatements(sqlite);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
     const checkpoints =
       options.backgroundCheckpoints && file !== ':memory:'
         ? startBackgroundCheckpoints(
@@ -149,6 +156,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       db,
       dialect: 'sqlite',
       location: file,
+      plain: sqlitePlainSql((text) => statements.prepare(text)),
       close: async () => {
         await checkpoints?.stop();
         await db.destroy();

@@ -44,7 +44,7 @@ export type UsageGrouping = 'day' | 'model' | 'key' | 'user' | 'conversation';
 export interface UsageQuery {
   /** Epoch ms, inclusive. @default 7 days ago */
   since?: number;
-  /** Epoch ms, exclusive. @default now */
+  /** Epoch ms, exclusive. @default now (the current millisecond included) */
   until?: number;
   /** @default 'day' */
   by?: UsageGrouping;
@@ -98,17 +98,23 @@ export interface UsageLedger {
   entries(query?: UsageQuery & { limit?: number }): Promise<LedgerEntry[]>;
 }
 
+const INSERT_ENTRY = `insert into usage_ledger (id, created_at, key_id, user_id, conversation_id, model,
+  upstream, request_id, upstream_request_id, attempt, prompt_tokens, completion_tokens, cached_tokens,
+  reasoning_tokens, cost, currency, latency_ms, outcome, error_code, estimated)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
 const COLUMN = { model: 'model', key: 'key_id', user: 'user_id', conversation: 'conversation_id' } as const;
 
 /** The ledger over a store (the same code on SQLite and PostgreSQL). */
 export function createUsageLedger(
-  store: Pick<Store, 'db' | 'dialect'>,
+  store: Pick<Store, 'db' | 'dialect' | 'plain'>,
   clock: () => number = Date.now,
 ): UsageLedger {
   const { db } = store;
 
   function filtered(query: UsageQuery) {
-    const until = query.until ?? clock();
+    // By default up to now inclusive: a row written this very millisecond counts.
+    const until = query.until ?? clock() + 1;
     const since = query.since ?? until - 7 * 86_400_000;
     let q = db.selectFrom('usage_ledger').where('created_at', '>=', since).where('created_at', '<', until);
     if (query.keyId !== undefined) q = q.where('key_id', '=', query.keyId);
@@ -119,19 +125,32 @@ export function createUsageLedger(
 
   return {
     async record(e) {
-      // Raw SQL: one row per upstream attempt is the hottest write; Kysely's builder would cost more
-      // to compile than the insert costs to run. A write transaction: on SQLite it joins the group
+      // Plain SQL: one row per upstream attempt is the hottest write; Kysely would cost more to
+      // compile the query than the insert costs to run. A write transaction: on SQLite it joins the group
       // commit of the other calls' rows, reservations and settlements.
-      await writeTransaction(store, (tx) =>
-        sql`insert into usage_ledger (id, created_at, key_id, user_id, conversation_id, model,
-        upstream, request_id, upstream_request_id, attempt, prompt_tokens, completion_tokens,
-        cached_tokens, reasoning_tokens, cost, currency, latency_ms, outcome, error_code, estimated)
-        values (${randomUUID()}, ${e.at}, ${e.keyId ?? null}, ${e.userId ?? null},
-        ${e.conversationId ?? null}, ${e.model}, ${e.upstream ?? null}, ${e.requestId ?? null},
-        ${e.upstreamRequestId ?? null}, ${e.attempt}, ${e.promptTokens}, ${e.completionTokens},
-        ${e.cachedTokens}, ${e.reasoningTokens}, ${e.cost}, ${e.cost === null ? null : e.currency},
-        ${e.latencyMs === null ? null : Math.round(e.latencyMs)}, ${e.outcome}, ${e.errorCode ?? null},
-        ${e.estimated ? 1 : 0})`.execute(tx),
+      await writeTransaction(store, (_db, plain) =>
+        plain.run(INSERT_ENTRY, [
+          randomUUID(),
+          e.at,
+          e.keyId ?? null,
+          e.userId ?? null,
+          e.conversationId ?? null,
+          e.model,
+          e.upstream ?? null,
+          e.requestId ?? null,
+          e.upstreamRequestId ?? null,
+          e.attempt,
+          e.promptTokens,
+          e.completionTokens,
+          e.cachedTokens,
+          e.reasoningTokens,
+          e.cost,
+          e.cost === null ? null : e.currency,
+          e.latencyMs === null ? null : Math.round(e.latencyMs),
+          e.outcome,
+          e.errorCode ?? null,
+          e.estimated ? 1 : 0,
+        ]),
       );
     },
 

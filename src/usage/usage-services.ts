@@ -17,7 +17,7 @@ import { createUsageStage, type UsageStage } from './usage-stage.js';
 /** Options of {@link createUsageServices}. */
 export interface UsageServicesOptions {
   /** The open store (ledger, budgets). */
-  store: Pick<Store, 'db' | 'dialect'>;
+  store: Pick<Store, 'db' | 'dialect' | 'plain'>;
   /** The config file's sections (`settings.file`): `budgets` and `prices`. @default {} */
   file?: { budgets?: Record<string, unknown>; prices?: Record<string, unknown> };
   /** `settings.redisUrl`: rate limits shared through Redis; else in this process's memory. */

@@ -1,7 +1,7 @@
-import { type Kysely, sql } from 'kysely';
-import type { Database, Store } from '../store/index.js';
+import type { Kysely } from 'kysely';
+import { type Database, kyselyPlainSql, type PlainSql, type Store } from '../store/index.js';
 
-type Work = (db: Kysely<Database>) => Promise<unknown>;
+type Work = (db: Kysely<Database>, plain: PlainSql) => Promise<unknown>;
 
 interface Job {
   fn: Work;
@@ -33,13 +33,13 @@ const MAX_BATCH = 256;
  * gateway (a reservation, a ledger row and a settlement per call) writes several calls per commit.
  */
 export async function writeTransaction<T>(
-  store: Pick<Store, 'db' | 'dialect'>,
-  fn: (db: Kysely<Database>) => Promise<T>,
+  store: Pick<Store, 'db' | 'dialect' | 'plain'>,
+  fn: (db: Kysely<Database>, plain: PlainSql) => Promise<T>,
 ): Promise<T> {
   if (store.dialect === 'postgres') {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await store.db.transaction().execute(fn);
+        return await store.db.transaction().execute((trx) => fn(trx, kyselyPlainSql(trx)));
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if ((code === '40P01' || code === '40001') && attempt < 5) continue;
@@ -53,12 +53,12 @@ export async function writeTransaction<T>(
   });
   if (!batch.scheduled) {
     batch.scheduled = true;
-    setImmediate(() => void commitBatch(store.db, batch));
+    setImmediate(() => void commitBatch(store, batch));
   }
   return done;
 }
 
-function batchOf(db: Kysely<Database>): Batch {
+function batchOf(db: object): Batch {
   let batch = batches.get(db);
   if (!batch) {
     batch = { jobs: [], scheduled: false };
@@ -67,16 +67,18 @@ function batchOf(db: Kysely<Database>): Batch {
   return batch;
 }
 
-async function commitBatch(db: Kysely<Database>, batch: Batch): Promise<void> {
+type SqliteStore = Pick<Store, 'db' | 'plain'>;
+
+async function commitBatch(store: SqliteStore, batch: Batch): Promise<void> {
   const jobs = batch.jobs.splice(0, MAX_BATCH);
-  if (batch.jobs.length > 0) setImmediate(() => void commitBatch(db, batch));
+  if (batch.jobs.length > 0) setImmediate(() => void commitBatch(store, batch));
   else batch.scheduled = false;
   let outcomes: Outcome[];
   try {
     // Optimistically all in one transaction, no savepoints (two statements per job saved); should one
     // job fail, the batch is rolled back and run again with a savepoint per job, so the failure undoes
     // only its own writes. Jobs may run twice: like the PostgreSQL retries, they only touch the database.
-    outcomes = (await runBatch(db, jobs, false)) ?? ((await runBatch(db, jobs, true)) as Outcome[]);
+    outcomes = (await runBatch(store, jobs, false)) ?? ((await runBatch(store, jobs, true)) as Outcome[]);
   } catch (error) {
     // BEGIN or COMMIT failed (locked past the busy timeout, disk full): nothing of the batch holds.
     for (const job of jobs) job.reject(error);
@@ -97,34 +99,36 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * in its batch needs none (the transaction is its boundary).
  */
 async function runBatch(
-  db: Kysely<Database>,
+  { db, plain }: SqliteStore,
   jobs: readonly Job[],
   savepoints: boolean,
 ): Promise<Outcome[] | undefined> {
+  // Holding Kysely's connection keeps its other queries out of the transaction; the jobs' plain
+  // statements run on that same connection.
   return db.connection().execute(async (conn) => {
     const outcomes: Outcome[] = [];
-    await sql`begin immediate`.execute(conn);
+    await plain.run('begin immediate', []);
     try {
       for (const job of jobs) {
-        if (savepoints) await sql`savepoint job`.execute(conn);
+        if (savepoints) await plain.run('savepoint job', []);
         try {
-          const value = await job.fn(conn);
-          if (savepoints) await sql`release job`.execute(conn);
+          const value = await job.fn(conn, plain);
+          if (savepoints) await plain.run('release job', []);
           outcomes.push({ ok: true, value });
         } catch (error) {
           if (!savepoints) {
-            await sql`rollback`.execute(conn);
+            await plain.run('rollback', []);
             return jobs.length > 1 ? undefined : [{ ok: false, error }];
           }
-          await sql`rollback to job`.execute(conn);
-          await sql`release job`.execute(conn);
+          await plain.run('rollback to job', []);
+          await plain.run('release job', []);
           outcomes.push({ ok: false, error });
         }
       }
-      await sql`commit`.execute(conn);
+      await plain.run('commit', []);
       return outcomes;
     } catch (error) {
-      await sql`rollback`.execute(conn).catch(() => undefined);
+      await plain.run('rollback', []).catch(() => undefined);
       throw error;
     }
   });
