@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { settingsSecrets } from './describe-settings.js';
-import { maskKeyShapedTokens, redactSecrets } from './mask-secret.js';
+import { maskKeyShapedTokens, secretMasker } from './mask-secret.js';
 import type { LogLevel, Settings } from './settings.js';
 
 /** How to build a logger when not from the settings. */
@@ -21,37 +21,62 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
 }
 
-/** Field paths masked by name, whatever their value. */
-export const REDACTED_LOG_PATHS: readonly string[] = [
+/** Fields masked by name, whatever their value, at the top of a log object and two levels down. */
+export const SECRET_LOG_FIELDS: ReadonlySet<string> = new Set([
   'apiKey',
-  '*.apiKey',
-  'openai.apiKey',
-  '*.openai.apiKey',
   'adminKey',
-  '*.adminKey',
   'authorization',
-  '*.authorization',
-  'headers.authorization',
-  '*.headers.authorization',
-  'req.headers.authorization',
-  'request.headers.authorization',
-  'headers["api-key"]',
-  '*.headers["api-key"]',
-  'headers["x-api-key"]',
-  '*.headers["x-api-key"]',
-  'headers.cookie',
-  '*.headers.cookie',
-  'res.headers["set-cookie"]',
   'password',
-  '*.password',
   'secret',
-  '*.secret',
   'token',
-  '*.token',
-];
+]);
+
+/** Header names masked inside any `headers` object (any case). */
+export const SECRET_LOG_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'api-key',
+  'x-api-key',
+  'cookie',
+  'set-cookie',
+]);
+
+const CENSOR = '[redacted]';
+
+/** The deepest level whose fields are masked by name (0 is the top). */
+const MASKED_DEPTH = 2;
 
 /**
- * A pino logger that never writes a secret: known field names are masked by path, and every
+ * The log object with its secret fields masked (see SECRET_LOG_FIELDS): the same object when there is
+ * none, else a copy (the caller's object is never changed). Only plain objects are walked.
+ */
+function maskSecretFields<T extends object>(object: T, depth = 0, headers = false): T {
+  let copy: Record<string, unknown> | undefined;
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) continue;
+    const value: unknown = object[key];
+    let next = value;
+    if (SECRET_LOG_FIELDS.has(key) || (headers && SECRET_LOG_HEADERS.has(key.toLowerCase()))) {
+      next = CENSOR;
+    } else if (depth < MASKED_DEPTH && isPlainObject(value)) {
+      next = maskSecretFields(value, depth + 1, key === 'headers');
+    }
+    if (next !== value) {
+      copy ??= { ...(object as Record<string, unknown>) };
+      copy[key] = next;
+    }
+  }
+  return (copy as T | undefined) ?? object;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A pino logger that never writes a secret: known field names are masked by name, and every
  * configured secret (the API key, the admin key, passwords in URLs) plus anything shaped like an API key
  * (`sk-…`, `Bearer …`) is masked in the final line, wherever it sits (message, nested field, stack).
  * Build it from the settings (`createLogger(settings)`, level `logLevel`) or from options; `more`
@@ -61,14 +86,14 @@ export function createLogger(input: Settings | LoggerOptions = {}, more: LoggerO
   const from: LoggerOptions =
     'sources' in input ? { level: input.logLevel, secrets: settingsSecrets(input) } : input;
   const options: LoggerOptions = { ...from, ...more };
-  const secrets = [...(from.secrets ?? []), ...(more.secrets ?? [])];
+  const maskSecrets = secretMasker([...(from.secrets ?? []), ...(more.secrets ?? [])]);
   return pino(
     {
       level: options.level ?? 'info',
       base: options.base ?? null,
-      redact: { paths: [...REDACTED_LOG_PATHS], censor: '[redacted]' },
+      formatters: { log: (object) => (isPlainObject(object) ? maskSecretFields(object) : object) },
       hooks: {
-        streamWrite: (line) => maskKeyShapedTokens(redactSecrets(line, secrets)),
+        streamWrite: (line) => maskKeyShapedTokens(maskSecrets(line)),
       },
     },
     options.destination ?? pino.destination({ fd: 2, sync: true }),

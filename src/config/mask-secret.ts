@@ -57,6 +57,14 @@ const MIN_SECRET_LENGTH = 6;
  * including their URL-encoded and JSON-escaped spellings. Used on error messages and log lines.
  */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  return secretMasker(secrets)(text);
+}
+
+/**
+ * `redactSecrets` for one fixed list of secrets, with their spellings worked out once: for text
+ * masked over and over (every log line).
+ */
+export function secretMasker(secrets: readonly (string | undefined)[]): (text: string) => string {
   const forms = new Map<string, string>();
   for (const secret of secrets) {
     if (!secret || secret.length < MIN_SECRET_LENGTH) continue;
@@ -65,13 +73,16 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
       if (form.length >= MIN_SECRET_LENGTH && !forms.has(form)) forms.set(form, masked);
     }
   }
-  if (forms.size === 0) return text;
+  if (forms.size === 0) return (text) => text;
   // Longest first, so a secret that contains another is replaced whole.
-  let out = text;
-  for (const [form, masked] of [...forms].sort((a, b) => b[0].length - a[0].length)) {
-    if (out.includes(form)) out = out.split(form).join(masked);
-  }
-  return out;
+  const ordered = [...forms].sort((a, b) => b[0].length - a[0].length);
+  return (text) => {
+    let out = text;
+    for (const [form, masked] of ordered) {
+      if (out.includes(form)) out = out.split(form).join(masked);
+    }
+    return out;
+  };
 }
 
 /** Things that look like API keys even when nobody told us they are secrets. */

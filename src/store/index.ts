@@ -11,3 +11,4 @@ export type {
   MigrationsTable,
 } from './schema.js';
 export { StoreError } from './store-error.js';
+export { timeOrderedId } from './time-ordered-id.js';

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import type { Database, PlainSql, Store } from '../store/index.js';
+import { type Database, type PlainSql, type Store, timeOrderedId } from '../store/index.js';
 import type { AlertNotifier } from './alert-notifier.js';
 import type { BudgetLimit, Money } from './budget-config.js';
 import {
@@ -372,7 +371,7 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     if (items.length === 0) return reservation;
     // One lock order for every transaction (see lockOrder), so concurrent ones never deadlock.
     items.sort(lockOrder);
-    const id = randomUUID();
+    const id = timeOrderedId(now);
     await ensureCounters(store.db, items);
     await writeTransaction(store, async (db, plain) => {
       // The reservation row first: it locks no counter.

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Store } from '../store/index.js';
+import { type Store, timeOrderedId } from '../store/index.js';
 import { periodBounds, systemTimeZone } from './period.js';
 import { writeTransaction } from './write-transaction.js';
 
@@ -130,7 +129,7 @@ export function createUsageLedger(
       // commit of the other calls' rows, reservations and settlements.
       await writeTransaction(store, (_db, plain) =>
         plain.run(INSERT_ENTRY, [
-          randomUUID(),
+          timeOrderedId(e.at),
           e.at,
           e.keyId ?? null,
           e.userId ?? null,

@@ -68,6 +68,23 @@ describe('the logger never writes a secret', () => {
     expect(JSON.parse(text).headers.authorization).toBe('[redacted]');
   });
 
+  it('masks well-known fields two levels down and leaves the logged object as it was', () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', destination: out.destination });
+    const fields = {
+      call: { openai: { apiKey: 'unlisted-deep-value' }, headers: { Authorization: 'Basic deep-basic' } },
+      res: { headers: { 'set-cookie': 'sid=deep-cookie' } },
+      safe: { note: 'kept as is' },
+    };
+    log.info(fields, 'deep');
+    const text = out.text();
+    for (const value of ['unlisted-deep-value', 'deep-basic', 'deep-cookie'])
+      expect(text).not.toContain(value);
+    expect(JSON.parse(text).safe.note).toBe('kept as is');
+    expect(fields.call.openai.apiKey).toBe('unlisted-deep-value');
+    expect(fields.res.headers['set-cookie']).toBe('sid=deep-cookie');
+  });
+
   it('masks anything shaped like an API key, even one nobody configured', () => {
     const out = capture();
     const log = createLogger({ level: 'info', destination: out.destination });
