@@ -6,6 +6,8 @@ import {
 } from './placeholder-syntax.js';
 import type { Vault } from './vault.js';
 
+const PLACEHOLDERS = placeholderPattern();
+
 /** Options of {@link restoreText} and {@link createRestorer}. */
 export interface RestoreOptions {
   /** Transform a restored value before insertion (e.g. JSON string escaping). @default identity */
@@ -19,7 +21,8 @@ export interface RestoreOptions {
 export function restoreText(text: string, vault: Vault, options: RestoreOptions = {}): string {
   if (vault.size === 0) return text;
   const escapeValue = options.escape;
-  return text.replace(placeholderPattern(), (whole, type: string, index: string) => {
+  // One matcher for every call: `replace` starts a global pattern at 0 and leaves it there.
+  return text.replace(PLACEHOLDERS, (whole, type: string, index: string) => {
     const value = vault.resolve(type, index);
     if (value === undefined) return whole;
     return escapeValue ? escapeValue(value) : value;
