@@ -138,15 +138,23 @@ const RELEASE_SQL = `update budget_counters
     used_tokens = used_tokens + ?, used_cost = used_cost + ?
   where scope = ? and scope_id = ? and period = ? and period_key = ?`;
 
+const RELEASE_RETURNING_SQL = `${RELEASE_SQL} returning used_tokens, used_cost`;
+
 const HOLD_SQL = `update budget_counters
   set reserved_tokens = reserved_tokens + ?, reserved_cost = reserved_cost + ?
   where scope = ? and scope_id = ? and period = ? and period_key = ?`;
 
+const TOKENS_CHECK = ' and used_tokens + reserved_tokens + ? <= ?';
+const COST_CHECK = ' and used_cost + reserved_cost + ? <= ?';
+/** The texts of the conditional hold, by [has a token limit][has a cost limit] (each text made once). */
+const HOLD_TEXTS = [
+  [HOLD_SQL, HOLD_SQL + COST_CHECK],
+  [HOLD_SQL + TOKENS_CHECK, HOLD_SQL + TOKENS_CHECK + COST_CHECK],
+] as const;
+
 /** The conditional hold on a counter: it changes no row when the budget cannot cover the item. */
 function holdSql(item: ReservationItem): string {
-  const tokens = item.tokensLimit === null ? '' : ' and used_tokens + reserved_tokens + ? <= ?';
-  const cost = item.costLimit === null ? '' : ' and used_cost + reserved_cost + ? <= ?';
-  return HOLD_SQL + tokens + cost;
+  return HOLD_TEXTS[item.tokensLimit === null ? 0 : 1][item.costLimit === null ? 0 : 1];
 }
 
 function holdParams(item: ReservationItem): unknown[] {
@@ -490,7 +498,7 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
   ): Promise<Array<{ used_tokens: number; used_cost: number } | undefined>> {
     const after: Array<{ used_tokens: number; used_cost: number } | undefined> = [];
     // The counters after the update are read only for the alerts (RETURNING costs a result set).
-    const text = alerting ? `${RELEASE_SQL} returning used_tokens, used_cost` : RELEASE_SQL;
+    const text = alerting ? RELEASE_RETURNING_SQL : RELEASE_SQL;
     for (const [i, item] of items.entries()) {
       const [tokens, cost] = actual?.[i] ?? [0, 0];
       const returned = await plain.run<{ used_tokens: number; used_cost: number }>(text, [
