@@ -10,6 +10,8 @@
  *               redaction: what the stages cost, by difference
  *   portkey     @portkey-ai/gateway, run locally against the same emulator (when installed)
  *
+ * The package is built first and the compiled code is measured, as `npm start` runs it.
+ *
  * Reports added p50/p99 latency at concurrency 1, throughput at concurrency 32, time to first token
  * of streams, and RSS with 1,000 concurrent open streams. All targets run side by side and the
  * measurement alternates between them in rounds (BENCH_ROUNDS, default 5, of BENCH_SECONDS, default 3,
