@@ -12,7 +12,8 @@ export interface PlainResult<R> {
 /**
  * Plain SQL for the hottest statements (a gateway call's reservation, settlement and ledger row),
  * where a query builder would cost more to compile than the statement costs to run. One text for
- * both dialects: `?` placeholders (numbered for PostgreSQL once per text) and SQL both understand.
+ * both dialects: `?` placeholders (numbered for PostgreSQL once per text, so a text holds no other
+ * `?`) and SQL both understand.
  */
 export interface PlainSql {
   run<R = Record<string, unknown>>(text: string, params: readonly unknown[]): Promise<PlainResult<R>>;
