@@ -29,8 +29,12 @@ const MAX_BATCH = 256;
  * On SQLite, the transactions asked for in the same turn of the event loop share ONE commit (group
  * commit): they run in the order asked, each sees the ones before it, and a failing one undoes only
  * its own writes (see commitBatch), exactly as if they had committed one after the other. Each
- * promise settles only after the shared COMMIT. A commit is most of what a small SQLite write costs, so a busy
- * gateway (a reservation, a ledger row and a settlement per call) writes several calls per commit.
+ * promise settles only after the shared COMMIT. A commit is most of what a small SQLite write costs,
+ * so a busy gateway (a reservation, a ledger row and a settlement per call) writes several calls per
+ * commit.
+ *
+ * `fn` gets the transaction twice over, on the same connection: as Kysely (for queries built as
+ * objects) and as plain SQL (for the hot statements; see PlainSql).
  */
 export async function writeTransaction<T>(
   store: Pick<Store, 'db' | 'dialect' | 'plain'>,
