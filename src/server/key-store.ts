@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, GatewayKeysTable } from '../store/index.js';
 
@@ -66,7 +66,7 @@ const KEY_PATTERN = /^sc-[A-Za-z0-9_-]{20,100}$/;
 
 /** SHA-256 of a secret, hex. Keys are 192 random bits, so a fast hash is enough (no password stretching). */
 export function hashKey(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 /** The gateway keys of a store. */

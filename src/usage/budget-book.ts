@@ -164,8 +164,12 @@ function holdParams(item: ReservationItem): unknown[] {
   return params;
 }
 
-/** Bumped on each budget a book sets, per store: the other books on it re-read their limits. */
-const limitGeneration = new WeakMap<object, number>();
+/**
+ * Bumped on each budget a book in this process sets, on any store: the other books re-read their
+ * limits at once (another process's change is seen through `PRAGMA data_version`, from the next turn
+ * of the event loop; see limits()).
+ */
+let limitGeneration = 0;
 
 /** Creates the budget bookkeeping over a store. */
 export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
@@ -190,17 +194,28 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
   let cachedLimits:
     | { generation: number; dataVersion: number; value: Array<BudgetLimit & { source: 'config' | 'store' }> }
     | undefined;
+  // Whether `cachedLimits` was checked against the file in this turn of the event loop.
+  let checkedThisTurn = false;
+  const endTurn = () => {
+    checkedThisTurn = false;
+  };
 
   /**
    * The budgets in force. Every reservation needs them; on SQLite they are re-read only when the
    * file changed under another connection (`PRAGMA data_version`) or a book on this store set one.
-   * PostgreSQL has no such cheap check: read every time.
+   * The reservations that start in one turn of the event loop (a busy gateway starts several) share
+   * one check: they are as good as simultaneous. PostgreSQL has no such cheap check: read every time.
    */
   async function limits(): Promise<Array<BudgetLimit & { source: 'config' | 'store' }>> {
     if (store.dialect !== 'sqlite') return readLimits();
-    const generation = limitGeneration.get(store.db) ?? 0;
+    const generation = limitGeneration;
+    if (checkedThisTurn && cachedLimits?.generation === generation) return cachedLimits.value;
     const { rows } = await store.plain.run<{ data_version: number }>('pragma data_version', []);
     const dataVersion = Number(rows[0]?.data_version);
+    if (!checkedThisTurn) {
+      checkedThisTurn = true;
+      setImmediate(endTurn);
+    }
     if (cachedLimits?.generation === generation && cachedLimits.dataVersion === dataVersion)
       return cachedLimits.value;
     const value = await readLimits();
@@ -640,7 +655,7 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
           }),
         )
         .execute();
-      limitGeneration.set(store.db, (limitGeneration.get(store.db) ?? 0) + 1);
+      limitGeneration++;
     },
     async status(scopes) {
       const now = clock();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ChatRequest } from '../openai/wire-types.js';
 import { type Clock, systemClock } from './period.js';
 import { RunawayRequestError } from './runaway-request-error.js';
@@ -46,11 +46,7 @@ export function createRunawayGuard(options: RunawayGuardOptions = {}): RunawayGu
     check(caller, request) {
       if (maxRepeats <= 0) return;
       const now = clock();
-      const key = createHash('sha256')
-        .update(caller)
-        .update('\0')
-        .update(JSON.stringify(request))
-        .digest('base64');
+      const key = hash('sha256', `${caller}\0${JSON.stringify(request)}`, 'base64');
       const entry = seen.get(key) ?? { times: [], head: 0 };
       const { times } = entry;
       while (entry.head < times.length && now - times[entry.head]! >= windowMs) entry.head++;

@@ -16,6 +16,25 @@ function runChild(url: string, now: number): Promise<string> {
   });
 }
 
+const sources = {
+  store: new URL('../../src/store/index.ts', import.meta.url).href,
+  usage: new URL('../../src/usage/index.ts', import.meta.url).href,
+};
+
+/** Runs an ES module body in another Node process, with openStore and createBudgetBook in scope. */
+function runNode(body: string): Promise<void> {
+  const script = `import { openStore } from '${sources.store}';
+    import { createBudgetBook } from '${sources.usage}';
+    ${body}`;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      (error, _stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve()),
+    );
+  });
+}
+
 describe.each(dialects)('budget bookkeeping on %s', (kind) => {
   const fresh = freshStores(kind);
   let url = '';
@@ -124,6 +143,24 @@ describe.each(dialects)('budget bookkeeping on %s', (kind) => {
     expect(limits).toEqual([
       expect.objectContaining({ scope: 'key', scopeId: 'k1', tokens: 100, source: 'store' }),
     ]);
+  });
+
+  it('applies a budget set by another process to the next reservation', async () => {
+    const s = await open();
+    const mine = createBudgetBook({ store: s, timeZone: 'UTC' });
+    // Reservations in one turn of the event loop share one look at the budgets in force.
+    await Promise.all([
+      mine.reserve({ scopes: { keyId: 'k1' }, model: 'm', tokens: 50, cost: null }),
+      mine.reserve({ scopes: { keyId: 'k1' }, model: 'm', tokens: 50, cost: null }),
+    ]);
+    await runNode(
+      `const store = await openStore({ url: ${JSON.stringify(url)} });
+       await createBudgetBook({ store }).setLimit({ scope: 'key', scopeId: 'k1', period: 'day', tokens: 10 });
+       await store.close();`,
+    );
+    await expect(
+      mine.reserve({ scopes: { keyId: 'k1' }, model: 'm', tokens: 50, cost: null }),
+    ).rejects.toThrow(BudgetExceededError);
   });
 
   it('counts what was already spent today when a budget is set mid-day', async () => {
