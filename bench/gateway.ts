@@ -42,6 +42,8 @@ const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 2000);
 const TTFT_REQUESTS = Number(process.env.BENCH_TTFT_REQUESTS ?? 300);
 const OPEN_STREAMS = Number(process.env.BENCH_OPEN_STREAMS ?? 1000);
 const CONNECTIONS = 32;
+// Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ: 100 on Linux).
+const CLOCK_TICKS = Number(process.env.BENCH_CLOCK_TICKS ?? 100);
 const PORTKEY_BIN = process.env.PORTKEY_GATEWAY_BIN;
 // BENCH_TARGETS=proxy,steadychat measures only those (direct is always measured: the others' base).
 const only = process.env.BENCH_TARGETS?.split(',').map((t) => t.trim());
@@ -287,7 +289,15 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function throughput(target: Target, seconds: number): Promise<number> {
+/** CPU time (user + system, all threads) a process has used so far, in µs. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+
+/** Requests per second at 32 connections, and the target's CPU time per request (µs). */
+async function throughput(target: Target, seconds: number): Promise<{ rps: number; cpu: number }> {
+  const cpuBefore = cpuMicros(target.pid);
   const result = await autocannon({
     url: `http://127.0.0.1:${target.port}/v1/chat/completions`,
     method: 'POST',
@@ -299,7 +309,7 @@ async function throughput(target: Target, seconds: number): Promise<number> {
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${target.name}: ${result.non2xx} non-2xx responses and ${result.errors} errors`);
   }
-  return result.requests.average;
+  return { rps: result.requests.average, cpu: (cpuMicros(target.pid) - cpuBefore) / result.requests.total };
 }
 
 function rssMb(pid: number): number {
@@ -374,6 +384,7 @@ async function run(): Promise<void> {
     p50: number;
     p99: number;
     rps: number;
+    cpu: number;
     ttft50: number;
     ttft99: number;
   }> = [];
@@ -424,6 +435,7 @@ async function run(): Promise<void> {
     const lat = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     const ttft = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     const rps = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    const cpu = new Map<string, number[]>(targets.map((t) => [t.name, []]));
     note(`warming up ${targets.map((t) => t.name).join(', ')}…`);
     for (const target of targets) {
       await latencies(target, chatBody, 200, false);
@@ -436,9 +448,10 @@ async function run(): Promise<void> {
       }
       const perRound = new Map<string, number>();
       for (const target of targets) {
-        const value = await throughput(target, SECONDS);
-        perRound.set(target.name, value);
-        rps.get(target.name)!.push(value);
+        const measured = await throughput(target, SECONDS);
+        perRound.set(target.name, measured.rps);
+        rps.get(target.name)!.push(measured.rps);
+        cpu.get(target.name)!.push(measured.cpu);
       }
       const proxyRps = perRound.get('proxy');
       if (proxyRps) {
@@ -462,6 +475,7 @@ async function run(): Promise<void> {
         p50: pct(l, 50),
         p99: pct(l, 99),
         rps: median(rps.get(target.name)!),
+        cpu: median(cpu.get(target.name)!),
         ttft50: pct(t, 50),
         ttft99: pct(t, 99),
       });
@@ -502,11 +516,11 @@ async function run(): Promise<void> {
   const portkey = rows.find((r) => r.name === 'portkey');
   const f = (n: number, d = 2) => n.toFixed(d);
   const lines = [
-    '| target | p50 ms | p99 ms | added p50 ms | added p99 ms | req/s (c=32) | TTFT p50 ms | TTFT p99 ms | added TTFT p50 ms |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| target | p50 ms | p99 ms | added p50 ms | added p99 ms | req/s (c=32) | CPU µs/req (c=32) | TTFT p50 ms | TTFT p99 ms | added TTFT p50 ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${f(r.p50)} | ${f(r.p99)} | ${r === direct ? '—' : f(r.p50 - direct.p50)} | ${r === direct ? '—' : f(r.p99 - direct.p99)} | ${f(r.rps, 0)} | ${f(r.ttft50)} | ${f(r.ttft99)} | ${r === direct ? '—' : f(r.ttft50 - direct.ttft50)} |`,
+        `| ${r.name} | ${f(r.p50)} | ${f(r.p99)} | ${r === direct ? '—' : f(r.p50 - direct.p50)} | ${r === direct ? '—' : f(r.p99 - direct.p99)} | ${f(r.rps, 0)} | ${f(r.cpu, 0)} | ${f(r.ttft50)} | ${f(r.ttft99)} | ${r === direct ? '—' : f(r.ttft50 - direct.ttft50)} |`,
     ),
     '',
     `| RSS with ${OPEN_STREAMS} concurrent open streams | idle MB | with streams MB | streams started |`,
@@ -520,6 +534,7 @@ async function run(): Promise<void> {
   };
   lines.push(
     `req/s is the median of ${ROUNDS} rounds of ${SECONDS} s; the rounds alternate between targets.`,
+    'CPU µs/req: CPU time of the target process (all its threads, from /proc) per request in those rounds, median.',
   );
   if (ours && proxy) {
     lines.push(
