@@ -24,7 +24,7 @@
  *   BENCH_TARGETS=proxy,steadychat BENCH_OPEN_STREAMS=0 npx tsx bench/gateway.ts   (some targets only)
  *   BENCH_BASELINE=../steadychat-v0.1.0 npx tsx bench/gateway.ts   (adds another checkout's gateway)
  */
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Agent as HttpAgent, request as httpRequest } from 'node:http';
@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
+import { buildPackage, built } from './built.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -360,20 +361,8 @@ async function rssWithOpenStreams(
   return { idle, open, started };
 }
 
-/**
- * The compiled package, as `npm start` and users run it (not the TypeScript sources through the
- * loader, which adds its own helpers to every function). `run` builds it first.
- */
-function built<T>(part: string): Promise<T> {
-  return import(new URL(`../dist/${part}/index.js`, import.meta.url).href) as Promise<T>;
-}
-
 async function run(): Promise<void> {
-  process.stderr.write('building the package (npm run build)…\n');
-  execFileSync('npm', ['run', 'build', '--silent'], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    stdio: 'inherit',
-  });
+  buildPackage();
   const emulator = await startChild('emulator', '', { replyTokens: 16 });
   // Streams whose chunks are 2 ms apart: the per-chunk path, for time to first token.
   const streamingEmulator = await startChild('emulator', '', { replyTokens: 16, interChunkDelayMs: 2 });
