@@ -23,9 +23,13 @@ export function cachedStatements(sqlite: SQLite.Database, limit = 256): CachedSt
       const cached = cache.get(sql);
       if (cached !== undefined) {
         if (cached.busy) return sqlite.prepare(sql);
-        // Re-inserted: the Map's order is the recency order.
-        cache.delete(sql);
-        cache.set(sql, cached);
+        // Once the cache is full, a statement used is moved to the end (the Map's order is then the
+        // recency order, and the least recently used goes first). Before, nothing is evicted and the
+        // order does not matter: the hot statements skip the move.
+        if (cache.size >= limit) {
+          cache.delete(sql);
+          cache.set(sql, cached);
+        }
         return cached;
       }
       const statement = sqlite.prepare(sql);
