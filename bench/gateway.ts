@@ -133,9 +133,11 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
       settings,
       store,
       upstreams: [{ name: 'emulator', baseUrl: `${upstream}/v1`, apiKeys: ['sk-bench-upstream'] }],
+      // As `steadychat serve` logs: the lines of each event-loop turn in one write.
       logger: createLogger({
         level: 'info',
-        destination: pino.destination({ dest: '/dev/null', sync: false }),
+        destination: pino.destination({ dest: '/dev/null', sync: true }),
+        batch: true,
       }),
       port: 0,
       host: '127.0.0.1',

@@ -82,7 +82,7 @@ export async function runServe(
     gateway = await startGateway({
       settings,
       env: io.env,
-      logger: createLogger(settings, { destination: io.stderr, base: { component: 'gateway' } }),
+      logger: createLogger(settings, { destination: io.stderr, base: { component: 'gateway' }, batch: true }),
       demo,
       ...(upstreams ? { upstreams } : {}),
       ...(run.allowOpenNetwork ? { allowOpenNetwork: true } : {}),

@@ -2,6 +2,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import { settingsSecrets } from './describe-settings.js';
 import { maskKeyShapedTokens, secretMasker } from './mask-secret.js';
 import type { LogLevel, Settings } from './settings.js';
+import { turnBatchedDestination } from './turn-batched-destination.js';
 
 /** How to build a logger when not from the settings. */
 export interface LoggerOptions {
@@ -19,6 +20,12 @@ export interface LoggerOptions {
   secrets?: readonly string[];
   /** Extra fields on every line (e.g. `{ component: 'gateway' }`). */
   base?: Record<string, unknown>;
+  /**
+   * Write the lines of one turn of the event loop together, at the end of that turn, in one write
+   * (for a server that logs a line per request). Lines still gathered at exit are written then.
+   * @default false (one write per line)
+   */
+  batch?: boolean;
 }
 
 /** Fields masked by name, whatever their value, at the top of a log object and two levels down. */
@@ -87,6 +94,7 @@ export function createLogger(input: Settings | LoggerOptions = {}, more: LoggerO
     'sources' in input ? { level: input.logLevel, secrets: settingsSecrets(input) } : input;
   const options: LoggerOptions = { ...from, ...more };
   const maskSecrets = secretMasker([...(from.secrets ?? []), ...(more.secrets ?? [])]);
+  const destination = options.destination ?? pino.destination({ fd: 2, sync: true });
   return pino(
     {
       level: options.level ?? 'info',
@@ -96,7 +104,7 @@ export function createLogger(input: Settings | LoggerOptions = {}, more: LoggerO
         streamWrite: (line) => maskKeyShapedTokens(maskSecrets(line)),
       },
     },
-    options.destination ?? pino.destination({ fd: 2, sync: true }),
+    options.batch ? turnBatchedDestination(destination) : destination,
   );
 }
 

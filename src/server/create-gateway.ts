@@ -88,7 +88,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     ...(settings.openai.apiKey ? [settings.openai.apiKey] : []),
     ...(settings.gateway.adminKey ? [settings.gateway.adminKey] : []),
   ];
-  const logger = options.logger ?? createLogger(settings, { secrets, base: { component: 'gateway' } });
+  const logger =
+    options.logger ?? createLogger(settings, { secrets, base: { component: 'gateway' }, batch: true });
   const ownStore = !options.store;
   const store =
     options.store ??

@@ -26,7 +26,7 @@ export interface GatewayOptions {
    * @default the config file's `upstreams` section, else one `openai` upstream from `OPENAI_BASE_URL` / `OPENAI_API_KEY`
    */
   upstreams?: UpstreamConfig[];
-  /** @default createLogger(settings) (JSON lines on standard error, secrets masked) */
+  /** @default createLogger(settings, { batch: true }) (JSON lines on standard error, one write per event-loop turn, secrets masked) */
   logger?: Logger;
   /**
    * Serve without keys on a non-loopback address. Anyone who can reach the port spends your budget:
