@@ -4,6 +4,9 @@
  *
  *   direct      the emulator itself
  *   proxy       a bare node:http pass-through proxy (the floor of any gateway)
+ *   forwarder   a Fastify route that parses the request, sends it again with undici and parses and
+ *               sends the answer again: the framework and JSON work any gateway that reads the
+ *               traffic does, and nothing else
  *   steadychat  `steadychat serve` with every stage on: gateway key, budget reservation, rate limit,
  *               redaction, usage ledger (SQLite file), access logs
  *   steadychat-ledger-only  the same gateway open (no key), without budgets, rate limits or
@@ -62,7 +65,7 @@ const chatBody = JSON.stringify({
 });
 const streamBody = JSON.stringify({ ...JSON.parse(chatBody), stream: true });
 
-type Kind = 'emulator' | 'proxy' | 'steadychat' | 'steadychat-ledger-only';
+type Kind = 'emulator' | 'proxy' | 'forwarder' | 'steadychat' | 'steadychat-ledger-only';
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -109,6 +112,24 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
+  } else if (kind === 'forwarder') {
+    const { default: Fastify } = await import('fastify');
+    const target = new Pool(upstream);
+    const app = Fastify({ logger: false });
+    app.post('/v1/chat/completions', async (request, reply) => {
+      const body = request.body as { stream?: boolean };
+      const answer = await target.request({
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench-upstream' },
+        body: JSON.stringify(body),
+      });
+      reply.code(answer.statusCode);
+      if (body.stream) return reply.header('content-type', 'text/event-stream').send(answer.body);
+      return reply.send(JSON.parse(await answer.body.text()));
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    port = (app.server.address() as AddressInfo).port;
   } else {
     const { default: pino } = await import('pino');
     const { createLogger, loadSettings } = await built<typeof import('../src/config/index.js')>('config');
@@ -393,6 +414,7 @@ async function run(): Promise<void> {
       }),
     ],
     ['proxy', (u) => startChild('proxy', u)],
+    ['forwarder', (u) => startChild('forwarder', u)],
     ['steadychat', (u) => startChild('steadychat', u)],
     ['steadychat-ledger-only', (u) => startChild('steadychat-ledger-only', u)],
     [
@@ -531,6 +553,7 @@ async function run(): Promise<void> {
     lines.push(
       `steadychat throughput / bare proxy, per round: ${perRound('steadychat')} (target ≥ 0.5)`,
       `steadychat-ledger-only throughput / bare proxy, per round: ${perRound('steadychat-ledger-only')}`,
+      `forwarder throughput / bare proxy, per round: ${perRound('forwarder')}`,
       `steadychat added p50 latency at concurrency 1: ${f(ours.p50 - direct.p50)} ms (target ≤ 1 ms)`,
     );
   }
