@@ -194,28 +194,33 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
   let cachedLimits:
     | { generation: number; dataVersion: number; value: Array<BudgetLimit & { source: 'config' | 'store' }> }
     | undefined;
-  // Whether `cachedLimits` was checked against the file in this turn of the event loop.
-  let checkedThisTurn = false;
+  // This turn's look at the budgets in force, shared by the reservations that start in the turn.
+  let turnLimits: Promise<Array<BudgetLimit & { source: 'config' | 'store' }>> | undefined;
+  let turnGeneration = -1;
   const endTurn = () => {
-    checkedThisTurn = false;
+    turnLimits = undefined;
   };
 
   /**
    * The budgets in force. Every reservation needs them; on SQLite they are re-read only when the
-   * file changed under another connection (`PRAGMA data_version`) or a book on this store set one.
+   * file changed under another connection (`PRAGMA data_version`) or a book in this process set one.
    * The reservations that start in one turn of the event loop (a busy gateway starts several) share
    * one check: they are as good as simultaneous. PostgreSQL has no such cheap check: read every time.
    */
-  async function limits(): Promise<Array<BudgetLimit & { source: 'config' | 'store' }>> {
+  function limits(): Promise<Array<BudgetLimit & { source: 'config' | 'store' }>> {
     if (store.dialect !== 'sqlite') return readLimits();
-    const generation = limitGeneration;
-    if (checkedThisTurn && cachedLimits?.generation === generation) return cachedLimits.value;
+    if (turnLimits === undefined) setImmediate(endTurn);
+    else if (turnGeneration === limitGeneration) return turnLimits;
+    turnGeneration = limitGeneration;
+    turnLimits = checkedLimits(limitGeneration);
+    return turnLimits;
+  }
+
+  async function checkedLimits(
+    generation: number,
+  ): Promise<Array<BudgetLimit & { source: 'config' | 'store' }>> {
     const { rows } = await store.plain.run<{ data_version: number }>('pragma data_version', []);
     const dataVersion = Number(rows[0]?.data_version);
-    if (!checkedThisTurn) {
-      checkedThisTurn = true;
-      setImmediate(endTurn);
-    }
     if (cachedLimits?.generation === generation && cachedLimits.dataVersion === dataVersion)
       return cachedLimits.value;
     const value = await readLimits();
