@@ -287,23 +287,26 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     );
   };
 
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise per response.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unknown';
     const seconds = (performance.now() - request.startedAt) / 1000;
     metrics.requests.inc({ route, method: request.method, status: reply.statusCode });
     metrics.latency.observe({ route }, seconds);
-    if (route === '/metrics' || route === '/healthz' || route === '/readyz') return;
-    logger.info(
-      {
-        reqId: request.id,
-        method: request.method,
-        url: route,
-        status: reply.statusCode,
-        keyId: request.caller?.id,
-        ms: Math.round(seconds * 1000),
-      },
-      'request',
-    );
+    if (route !== '/metrics' && route !== '/healthz' && route !== '/readyz') {
+      logger.info(
+        {
+          reqId: request.id,
+          method: request.method,
+          url: route,
+          status: reply.statusCode,
+          keyId: request.caller?.id,
+          ms: Math.round(seconds * 1000),
+        },
+        'request',
+      );
+    }
+    done();
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -42,6 +42,7 @@ export function registerV1Routes(app: FastifyInstance, ctx: GatewayContext): voi
     return reply.send({ id, object: 'model', created: 0, owned_by: 'system' });
   });
 
+  const onAttempt = countRetries(ctx);
   app.post('/v1/chat/completions', async (request, reply) => {
     const caller = request.caller as Caller;
     const body = checkChatRequest(ctx, caller, request.body);
@@ -56,20 +57,24 @@ export function registerV1Routes(app: FastifyInstance, ctx: GatewayContext): voi
       context: { requestId: request.id, keyId: caller.id },
       options: {
         upstream: { headers: forwarded(ctx, request) },
-        retry: { onAttempt: countRetries(ctx) },
+        retry: { onAttempt },
         // The ledger row and the settlement are written just after the answer leaves.
         afterAnswer: ctx.afterAnswer,
       },
     };
     const response = await ctx.pipeline(call);
     if (response.type === 'completion') {
-      return reply.header('x-request-id', request.id).send(response.completion);
+      // (`x-request-id` is already set, by the onRequest hook.)
+      return reply.send(response.completion);
     }
     return streamChunks(ctx, request, reply, response.stream, controller, wantsUsage, body.model);
   });
 }
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 function forwarded(ctx: GatewayContext, request: FastifyRequest): Record<string, string> {
+  if (ctx.forwardHeaders.length === 0) return NO_HEADERS;
   const out: Record<string, string> = {};
   for (const name of ctx.forwardHeaders) {
     const value = request.headers[name];
