@@ -16,6 +16,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { createClient } from '../src/client/index.js';
 import { startEmulator } from '../src/emulator/index.js';
 import { interpretChatEvent, SseDecoder } from '../src/openai/index.js';
+import { median } from './stats.js';
 
 // A full GC before each block, so garbage left by one contender (fetch makes a lot) is not collected
 // on the next one's time.
@@ -24,11 +25,6 @@ const gc = runInNewContext('gc') as () => void;
 
 const BLOCKS = 60;
 const CALLS_PER_BLOCK = 40;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 async function benchOverhead(): Promise<{
   raw: number;

@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { buildPackage, built } from './built.js';
+import { median } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -300,13 +301,6 @@ async function latencies(target: Target, body: string, count: number, firstByte:
     await pool.close();
   }
   return out.sort((a, b) => a - b);
-}
-
-function median(values: number[]): number {
-  return pct(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 }
 
 function pct(sorted: number[], p: number): number {

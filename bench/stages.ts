@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { ChatCompletion, ChatRequest } from '../src/openai/index.js';
 import type { ChatResponse, Next, Stage } from '../src/pipeline/index.js';
 import { buildPackage, built } from './built.js';
+import { median } from './stats.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -175,7 +176,6 @@ try {
     for (const entry of prepared) samples.get(entry.variant.name)!.push(await measure(entry, CALLS));
   }
 
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const base = median(samples.get('baseline')!);
   const lines = [
     '| stages | CPU µs/call | added µs/call | × baseline | rounds (µs/call) |',
