@@ -12,7 +12,7 @@ export interface TurnBatchedDestination extends LineSink {
 /** Most bytes gathered before they are written without waiting for the end of the turn. */
 const MAX_PENDING = 64 * 1024;
 
-/** Destinations with lines not yet written, flushed when the process exits. */
+/** Destinations with lines waiting for the end of the turn, flushed when the process exits. */
 const unflushed = new Set<TurnBatchedDestination>();
 let exitHooked = false;
 
@@ -24,13 +24,11 @@ let exitHooked = false;
  */
 export function turnBatchedDestination(target: LineSink): TurnBatchedDestination {
   let pending = '';
-  let scheduled = false;
   const destination: TurnBatchedDestination = {
     write(line) {
       pending += line;
       if (pending.length >= MAX_PENDING) writePending();
-      else if (!scheduled) {
-        scheduled = true;
+      else if (!unflushed.has(destination)) {
         unflushed.add(destination);
         setImmediate(writePending);
       }
@@ -42,7 +40,6 @@ export function turnBatchedDestination(target: LineSink): TurnBatchedDestination
     },
   };
   function writePending(): void {
-    scheduled = false;
     unflushed.delete(destination);
     if (pending === '') return;
     const out = pending;

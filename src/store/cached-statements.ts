@@ -9,8 +9,9 @@ export interface CachedStatements {
 /**
  * The better-sqlite3 database with each statement prepared once per SQL text instead of once per
  * query (preparing costs more than running the small statements a gateway call makes). At most
- * `limit` statements are kept; the least recently used one goes first. A statement still being
- * iterated (a streamed query) is not shared: a fresh one is prepared.
+ * `limit` statements are kept; once the cache is full, the one least recently used since then goes
+ * first (before, statements were kept in the order prepared). A statement still being iterated (a
+ * streamed query) is not shared: a fresh one is prepared.
  */
 export function cachedStatements(sqlite: SQLite.Database, limit = 256): CachedStatements {
   const cache = new Map<string, SQLite.Statement>();
