@@ -20,7 +20,7 @@ import type { Caller, GatewayContext, OpenStream } from './gateway-context.js';
 import { GatewayConfigError, GatewayError } from './gateway-error.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import type { GatewayOptions } from './gateway-options.js';
-import { createKeyStore, type KeyStore } from './key-store.js';
+import { createKeyStore, type GatewayKey, type KeyStore } from './key-store.js';
 import { registerAdminRoutes } from './routes-admin.js';
 import { registerApiRoutes } from './routes-api.js';
 import { registerStaticRoutes } from './routes-static.js';
@@ -170,11 +170,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   let closing = false;
   let activeKeys: { count: number; at: number; version: number } | undefined;
   // Keys made by another process (the CLI, another instance) close an open gateway within 2 s.
-  const isOpen = async () => {
+  /** Whether the gateway is open, when that is known without asking the store; else undefined. */
+  const knownOpen = (): boolean | undefined => {
     if (!isLoopback(boundHost) && !options.allowOpenNetwork) return false;
-    if (!activeKeys || activeKeys.version !== keys.version || Date.now() - activeKeys.at > 2000) {
-      activeKeys = { count: await keys.countActive(), at: Date.now(), version: keys.version };
-    }
+    if (!activeKeys || activeKeys.version !== keys.version || Date.now() - activeKeys.at > 2000)
+      return undefined;
+    return activeKeys.count === 0;
+  };
+  const isOpen = async () => {
+    const known = knownOpen();
+    if (known !== undefined) return known;
+    activeKeys = { count: await keys.countActive(), at: Date.now(), version: keys.version };
     return activeKeys.count === 0;
   };
   const streams = new Set<OpenStream>();
@@ -237,32 +243,76 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   app.decorateRequest('caller', null);
   app.decorateRequest('startedAt', 0);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook: a call whose key (and the open/closed state) is cached authenticates without a
+  // promise.
+  app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = performance.now();
     reply.header('x-request-id', request.id);
-    const cors = corsHeaders(settings.gateway.corsOrigins, request.headers.origin);
-    for (const [name, value] of Object.entries(cors)) reply.header(name, value);
-    if (request.method === 'OPTIONS') return;
-    const path = request.url;
-    if (!(path.startsWith('/v1/') || path.startsWith('/api/'))) return;
-    if (closing) {
-      throw new GatewayError(
-        503,
-        'server_shutting_down',
-        'The gateway is shutting down; retry on another instance.',
-        {
-          headers: { 'retry-after': '1' },
-        },
-      );
+    if (settings.gateway.corsOrigins.length > 0) {
+      const cors = corsHeaders(settings.gateway.corsOrigins, request.headers.origin);
+      for (const [name, value] of Object.entries(cors)) reply.header(name, value);
     }
-    request.caller = await authenticate(request.headers.authorization);
+    const path = request.url;
+    if (request.method === 'OPTIONS' || !(path.startsWith('/v1/') || path.startsWith('/api/'))) {
+      done();
+      return;
+    }
+    if (closing) {
+      done(
+        new GatewayError(
+          503,
+          'server_shutting_down',
+          'The gateway is shutting down; retry on another instance.',
+          {
+            headers: { 'retry-after': '1' },
+          },
+        ),
+      );
+      return;
+    }
+    let caller: Caller | Promise<Caller>;
+    try {
+      caller = authenticate(request.headers.authorization);
+    } catch (error) {
+      done(error as GatewayError);
+      return;
+    }
+    if (caller instanceof Promise) {
+      caller.then((c) => {
+        request.caller = c;
+        done();
+      }, done);
+    } else {
+      request.caller = caller;
+      done();
+    }
   });
 
-  const authenticate = async (authorization: string | undefined): Promise<Caller> => {
-    const secret = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
-    // An open gateway ignores tokens that are not gateway keys (SDKs insist on sending some key).
-    if (secret && (secret.startsWith('sc-') || !(await isOpen()))) {
-      const key = await keys.verify(secret);
+  const openCaller: Caller = { id: 'local', key: null };
+  const keyCallers = new WeakMap<GatewayKey, Caller>();
+  /**
+   * The caller of a verified key record: one per record (the key store keeps a record for its cache
+   * time), so that a busy key's calls allocate nothing here. Learns the key's own rate limits.
+   */
+  const callerOf = (key: GatewayKey): Caller => {
+    let caller = keyCallers.get(key);
+    if (caller === undefined) {
+      caller = { id: key.id, key };
+      keyCallers.set(key, caller);
+      const name = `key:${key.id}`;
+      if (key.rpm !== null || key.tpm !== null) {
+        keyRateLimits.set(name, {
+          ...(key.rpm === null ? {} : { requestsPerMinute: key.rpm }),
+          ...(key.tpm === null ? {} : { tokensPerMinute: key.tpm }),
+        });
+      } else keyRateLimits.delete(name);
+    }
+    return caller;
+  };
+  const verifiedCaller = (secret: string): Caller | Promise<Caller> => {
+    const cached = keys.cached(secret);
+    if (cached) return callerOf(cached);
+    return keys.verify(secret).then((key) => {
       if (!key) {
         throw new GatewayError(
           401,
@@ -270,21 +320,28 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
           `Incorrect API key provided: ${secret.slice(0, 5)}…. Use a gateway key (sc-…) from \`steadychat keys create\`; revoked keys stop working at once.`,
         );
       }
-      const caller = `key:${key.id}`;
-      if (key.rpm !== null || key.tpm !== null) {
-        keyRateLimits.set(caller, {
-          ...(key.rpm === null ? {} : { requestsPerMinute: key.rpm }),
-          ...(key.tpm === null ? {} : { tokensPerMinute: key.tpm }),
-        });
-      } else keyRateLimits.delete(caller);
-      return { id: key.id, key };
-    }
-    if (await isOpen()) return { id: 'local', key: null };
+      return callerOf(key);
+    });
+  };
+  const openOrRefuse = (open: boolean): Caller => {
+    if (open) return openCaller;
     throw new GatewayError(
       401,
       'missing_api_key',
       "You didn't provide an API key. You need to provide your gateway key in an Authorization header using Bearer auth (i.e. Authorization: Bearer sc-…).",
     );
+  };
+  /** The caller of a request: its gateway key, or the open gateway's local caller; throws a 401. */
+  const authenticate = (authorization: string | undefined): Caller | Promise<Caller> => {
+    const secret = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
+    const open = knownOpen();
+    if (secret) {
+      if (secret.startsWith('sc-') || open === false) return verifiedCaller(secret);
+      // An open gateway ignores tokens that are not gateway keys (SDKs insist on sending some key).
+      if (open === true) return openCaller;
+      return isOpen().then((o) => (o ? openCaller : verifiedCaller(secret)));
+    }
+    return open === undefined ? isOpen().then(openOrRefuse) : openOrRefuse(open);
   };
 
   // A callback hook, not an async one: no promise per response.

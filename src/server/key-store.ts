@@ -44,6 +44,11 @@ export interface KeyStore {
   revoke(id: string): Promise<boolean>;
   /** The live key this secret belongs to, or null (unknown or revoked). */
   verify(secret: string): Promise<GatewayKey | null>;
+  /**
+   * The key this secret belongs to when `verify` found it live within the cache time (without touching
+   * the store: a busy gateway authenticates most calls this way), else undefined (ask `verify`).
+   */
+  cached(secret: string): GatewayKey | undefined;
   /** How many live keys exist. */
   countActive(): Promise<number>;
   /** Increases with every key created or revoked through this object (to invalidate caches). */
@@ -120,6 +125,11 @@ export function createKeyStore(db: Kysely<Database>, options: KeyStoreOptions = 
       for (const [hash, entry] of cache) if (entry.key.id === id) cache.delete(hash);
       version++;
       return Number(result.numUpdatedRows) > 0;
+    },
+    cached(secret) {
+      if (!KEY_PATTERN.test(secret)) return undefined;
+      const entry = cache.get(hashKey(secret));
+      return entry && entry.until > now() ? entry.key : undefined;
     },
     async verify(secret) {
       if (!KEY_PATTERN.test(secret)) return null;

@@ -131,6 +131,7 @@ export interface BudgetBook {
 }
 
 const EPSILON = 1e-9;
+const UNITS: readonly BudgetUnit[] = ['tokens', 'cost'];
 
 /** Charges the usage to a counter and takes its hold back (a settlement, or a lease reclaimed). */
 const RELEASE_SQL = `update budget_counters
@@ -536,28 +537,39 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     return after;
   }
 
-  async function alertCrossings(
+  /**
+   * The thresholds a settlement made a counter cross, sent once each; `undefined` (and nothing
+   * allocated) when it crossed none, which is almost every call.
+   */
+  function alertCrossings(
     items: ReservationItem[],
     added: Array<[number, number]>,
     after: Array<{ used_tokens: number; used_cost: number } | undefined>,
-  ) {
-    if (!alerting) return;
-    for (const [i, item] of items.entries()) {
+  ): Promise<void> | undefined {
+    if (!alerting) return undefined;
+    let due: Array<[ReservationItem, BudgetUnit, number, number, number]> | undefined;
+    for (let i = 0; i < items.length; i++) {
       const row = after[i];
       if (!row) continue;
-      const [addedTokens, addedCost] = added[i] ?? [0, 0];
-      const checks: Array<[BudgetUnit, number, number, number | null]> = [
-        ['tokens', Number(row.used_tokens), addedTokens, item.tokensLimit],
-        ['cost', Number(row.used_cost), addedCost, item.costLimit],
-      ];
-      for (const [unit, used, added, limit] of checks) {
+      const item = items[i]!;
+      for (const unit of UNITS) {
+        const limit = unit === 'tokens' ? item.tokensLimit : item.costLimit;
         if (limit === null || limit <= 0) continue;
-        const crossed = thresholds.filter(
-          (t) => used * 100 >= t * limit - EPSILON && (used - added) * 100 < t * limit,
-        );
-        for (const threshold of crossed) await sendOnce(item, unit, threshold, used, limit);
+        const used = Number(unit === 'tokens' ? row.used_tokens : row.used_cost);
+        const before = used - (added[i]?.[unit === 'tokens' ? 0 : 1] ?? 0);
+        for (const t of thresholds) {
+          if (used * 100 < t * limit - EPSILON || before * 100 >= t * limit) continue;
+          due ??= [];
+          due.push([item, unit, t, used, limit]);
+        }
       }
     }
+    return due && sendAll(due);
+  }
+
+  async function sendAll(due: Array<[ReservationItem, BudgetUnit, number, number, number]>): Promise<void> {
+    for (const [item, unit, threshold, used, limit] of due)
+      await sendOnce(item, unit, threshold, used, limit);
   }
 
   async function sendOnce(
@@ -629,7 +641,8 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
         // Not found: the lease expired and the hold was reclaimed already; charge the usage only.
         return release(plain, reservation.items, deleted.changes > 0, amounts);
       });
-      await alertCrossings(reservation.items, amounts, after).catch(() => undefined);
+      const alerts = alertCrossings(reservation.items, amounts, after);
+      if (alerts) await alerts.catch(() => undefined);
     },
     reclaimExpired,
     limits,

@@ -42,7 +42,6 @@ export function createUsageStage(options: UsageStageOptions): UsageStage {
   const prices = options.prices ?? createPriceTable(options.logger ? { logger: options.logger } : {});
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
-  const pending = new Set<Promise<void>>();
 
   function entryFor(
     request: ChatRequest,
@@ -84,20 +83,33 @@ export function createUsageStage(options: UsageStageOptions): UsageStage {
     };
   }
 
-  function write(entry: LedgerEntry, mine: Promise<void>[]): void {
-    const job = options.ledger
-      .record(entry)
-      .then(() => options.onRecorded?.(entry))
-      .catch((error: unknown) => {
-        logger.warn(
-          { error: error instanceof Error ? error.message : String(error), requestId: entry.requestId },
-          'Could not write a usage ledger row.',
-        );
-      });
-    pending.add(job);
-    void job.finally(() => pending.delete(job));
-    mine.push(job);
+  // Rows being written, and who waits for there to be none (flush).
+  let inFlight = 0;
+  let drained: Array<() => void> = [];
+
+  /** Writes one row; never rejects (a ledger failure is logged). */
+  async function record(entry: LedgerEntry): Promise<void> {
+    inFlight++;
+    try {
+      await options.ledger.record(entry);
+      options.onRecorded?.(entry);
+    } catch (error) {
+      logger.warn(
+        { error: error instanceof Error ? error.message : String(error), requestId: entry.requestId },
+        'Could not write a usage ledger row.',
+      );
+    } finally {
+      if (--inFlight === 0 && drained.length > 0) {
+        const waiting = drained;
+        drained = [];
+        for (const resolve of waiting) resolve();
+      }
+    }
   }
+
+  /** The rows of one call, as one promise (most calls write one row). */
+  const allOf = (rows: Promise<void>[]): Promise<unknown> =>
+    rows.length === 1 ? rows[0]! : Promise.all(rows);
 
   const stage: Stage = async (call, next) => {
     const mine: Promise<void>[] = [];
@@ -105,20 +117,21 @@ export function createUsageStage(options: UsageStageOptions): UsageStage {
     const started = clock();
     const observed = observeAttempts(call, (event: AttemptEvent) => {
       reported++;
-      write(
-        entryFor(event.request, event.context, event.attempt, {
-          usage: event.usage,
-          estimated: event.usageEstimated,
-          error: event.error,
-          latencyMs: event.latencyMs,
-          upstreamRequestId: event.requestId,
-        }),
-        mine,
+      mine.push(
+        record(
+          entryFor(event.request, event.context, event.attempt, {
+            usage: event.usage,
+            estimated: event.usageEstimated,
+            error: event.error,
+            latencyMs: event.latencyMs,
+            upstreamRequestId: event.requestId,
+          }),
+        ),
       );
     });
     // Without a retry stage below, nothing reports attempts: record the call itself.
     const fallback = (fields: Parameters<typeof entryFor>[3]) => {
-      if (reported === 0) write(entryFor(call.request, call.context, 1, fields), mine);
+      if (reported === 0) mine.push(record(entryFor(call.request, call.context, 1, fields)));
     };
     let response: Awaited<ReturnType<typeof next>>;
     try {
@@ -127,7 +140,7 @@ export function createUsageStage(options: UsageStageOptions): UsageStage {
       const usage = (error as { usage?: Usage }).usage;
       // A refusal by a stage of ours (budget, rate limit, runaway guard) never went upstream.
       if (!REFUSALS.has(errorCode(error) ?? '')) fallback({ error, usage, latencyMs: clock() - started });
-      await afterAnswer(call, Promise.all(mine));
+      await afterAnswer(call, allOf(mine));
       throw error;
     }
     if (response.type === 'completion') {
@@ -136,7 +149,7 @@ export function createUsageStage(options: UsageStageOptions): UsageStage {
         latencyMs: clock() - started,
         upstreamRequestId: response.meta.upstreamRequestId,
       });
-      await afterAnswer(call, Promise.all(mine));
+      await afterAnswer(call, allOf(mine));
       return response;
     }
     const source = response.stream;
@@ -156,15 +169,18 @@ export function createUsageStage(options: UsageStageOptions): UsageStage {
       } finally {
         const outcomeError = ended ? undefined : (failure ?? { code: 'aborted' });
         fallback({ usage: lastUsage, error: outcomeError, latencyMs: clock() - started });
-        await afterAnswer(call, Promise.all(mine));
+        await afterAnswer(call, allOf(mine));
       }
     }
     return { ...response, stream: recorded() };
   };
 
   return Object.assign(stage, {
-    async flush() {
-      while (pending.size > 0) await Promise.all([...pending]);
+    flush(): Promise<void> {
+      if (inFlight === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        drained.push(resolve);
+      });
     },
   });
 }
