@@ -268,6 +268,43 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     return [...chosen.values()];
   }
 
+  type Applying = Array<BudgetLimit & { source: 'config' | 'store'; id: string }>;
+  // The budgets that applied to recent callers under the budgets in force (reset when those change):
+  // a busy key asks for the same ones on every call. Nested by id, so no id can pose as another.
+  let applying:
+    | {
+        all: object;
+        size: number;
+        byKey: Map<string | undefined, Map<string | undefined, Map<string | undefined, Applying>>>;
+      }
+    | undefined;
+
+  function applicableNow(
+    all: Array<BudgetLimit & { source: 'config' | 'store' }>,
+    scopes: BudgetScopes,
+  ): Applying {
+    // PostgreSQL reads the budgets afresh for every call: nothing to keep.
+    if (store.dialect !== 'sqlite') return applicable(all, scopes);
+    if (applying?.all !== all || applying.size > 10_000) applying = { all, size: 0, byKey: new Map() };
+    let byUser = applying.byKey.get(scopes.keyId);
+    if (!byUser) {
+      byUser = new Map();
+      applying.byKey.set(scopes.keyId, byUser);
+    }
+    let byConversation = byUser.get(scopes.userId);
+    if (!byConversation) {
+      byConversation = new Map();
+      byUser.set(scopes.userId, byConversation);
+    }
+    let chosen = byConversation.get(scopes.conversationId);
+    if (!chosen) {
+      chosen = applicable(all, scopes);
+      byConversation.set(scopes.conversationId, chosen);
+      applying.size++;
+    }
+    return chosen;
+  }
+
   // Counter rows known to exist (they are never deleted while a period runs): skipping their insert
   // keeps the locked part of a reservation to the conditional UPDATEs and the commit.
   const knownCounters = new Set<string>();
@@ -353,7 +390,7 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
   }): Promise<Reservation> {
     const now = clock();
     const items: ReservationItem[] = [];
-    for (const l of applicable(await limits(), input.scopes)) {
+    for (const l of applicableNow(await limits(), input.scopes)) {
       const bounds = periodBounds(l.period, now, timeZone);
       let cost = 0;
       if (l.cost) {
@@ -399,7 +436,7 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
     };
     if (items.length === 0) return reservation;
     // One lock order for every transaction (see lockOrder), so concurrent ones never deadlock.
-    items.sort(lockOrder);
+    if (items.length > 1) items.sort(lockOrder);
     const id = timeOrderedId(now);
     await ensureCounters(store.db, items);
     await writeTransaction(store, async (db, plain) => {
@@ -767,7 +804,17 @@ const SCOPE_RANK: Record<BudgetScope, number> = { conversation: 0, user: 1, key:
  * last, so they are held for the shortest time: the global row only from its UPDATE to the commit.
  */
 function lockOrder(a: ReservationItem, b: ReservationItem): number {
-  return SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] || counterKey(a).localeCompare(counterKey(b));
+  return (
+    SCOPE_RANK[a.scope] - SCOPE_RANK[b.scope] ||
+    byCodeUnits(a.scopeId, b.scopeId) ||
+    byCodeUnits(a.period, b.period) ||
+    byCodeUnits(a.periodKey, b.periodKey)
+  );
+}
+
+/** Plain code-unit order (the same in every process and locale, and far cheaper than a collation). */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function counterKey(item: ReservationItem): string {
