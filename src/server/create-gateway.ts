@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type HookHandlerDoneFunction,
+} from 'fastify';
 import { sql } from 'kysely';
 import { createLogger, type Logger, loadSettings, type Settings } from '../config/index.js';
 import { createConversations, type MemoryOptions } from '../memory/index.js';
@@ -344,26 +350,40 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     return open === undefined ? isOpen().then(openOrRefuse) : openOrRefuse(open);
   };
 
-  // A callback hook, not an async one: no promise per response.
+  // Metrics and the access line of each response, as callback hooks (no promise per response). Each
+  // route gets its own, which knows the route's path: Fastify builds a new route-options object each
+  // time a request's route is read.
+  const recordResponse =
+    (route: string) =>
+    (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+      const seconds = (performance.now() - request.startedAt) / 1000;
+      metrics.requests.inc({ route, method: request.method, status: reply.statusCode });
+      metrics.latency.observe({ route }, seconds);
+      if (route !== '/metrics' && route !== '/healthz' && route !== '/readyz') {
+        logger.info(
+          {
+            reqId: request.id,
+            method: request.method,
+            url: route,
+            status: reply.statusCode,
+            keyId: request.caller?.id,
+            ms: Math.round(seconds * 1000),
+          },
+          'request',
+        );
+      }
+      done();
+    };
+  app.addHook('onRoute', (route) => {
+    const hook = recordResponse(route.url);
+    const own = route.onResponse;
+    route.onResponse = own === undefined ? [hook] : [hook, ...(Array.isArray(own) ? own : [own])];
+  });
+  // Requests no route matched.
+  const recordUnmatched = recordResponse('unknown');
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unknown';
-    const seconds = (performance.now() - request.startedAt) / 1000;
-    metrics.requests.inc({ route, method: request.method, status: reply.statusCode });
-    metrics.latency.observe({ route }, seconds);
-    if (route !== '/metrics' && route !== '/healthz' && route !== '/readyz') {
-      logger.info(
-        {
-          reqId: request.id,
-          method: request.method,
-          url: route,
-          status: reply.statusCode,
-          keyId: request.caller?.id,
-          ms: Math.round(seconds * 1000),
-        },
-        'request',
-      );
-    }
-    done();
+    if (request.is404) recordUnmatched(request, reply, done);
+    else done();
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

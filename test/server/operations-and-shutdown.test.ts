@@ -34,7 +34,14 @@ describe('operations', () => {
     expect(ready.status).toBe(200);
     expect((await ready.json()).checks.store).toBe('ok');
     await (await streamRequest(gw)).text();
+    expect((await fetch(`${gw.url}/no/such/page`)).status).toBe(404);
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    // Each response is counted under its route (its path pattern), and a request no route matched
+    // under "unknown".
+    expect(metrics).toContain('steadychat_http_requests_total{route="/healthz",method="GET",status="200"} 1');
+    expect(metrics).toContain('steadychat_http_requests_total{route="/readyz",method="GET",status="200"} 1');
+    expect(metrics).toContain('steadychat_http_requests_total{route="unknown",method="GET",status="404"} 1');
+    expect(metrics).toMatch(/steadychat_http_request_duration_seconds_count\{route="\/healthz"\} 1\n/);
     for (const name of [
       'steadychat_http_requests_total',
       'steadychat_http_request_duration_seconds_bucket',
