@@ -75,6 +75,11 @@ export interface Store {
    * Inside a write transaction use the one `writeTransaction` hands over instead.
    */
   plain: PlainSql;
+  /**
+   * SQLite: how long a writer waits for another connection's write lock before failing, in ms (the
+   * group commit waits that long without blocking the event loop; see writeTransaction).
+   */
+  busyTimeoutMs?: number;
   close(): Promise<void>;
 }
 
@@ -124,10 +129,11 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     store = { db, dialect: 'postgres', location, plain: kyselyPlainSql(db), close: () => db.destroy() };
   } else {
     const file = sqlitePath(url, options.home);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     let sqlite: SQLite.Database;
     try {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-      sqlite = new SQLite(file, { timeout: options.busyTimeoutMs ?? 5000 });
+      sqlite = new SQLite(file, { timeout: busyTimeoutMs });
       sqlite.pragma('journal_mode = WAL');
       // FULL: a committed turn survives power loss too, not only a killed process.
       sqlite.pragma(options.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
@@ -157,6 +163,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
       dialect: 'sqlite',
       location: file,
       plain: sqlitePlainSql((text) => statements.prepare(text)),
+      busyTimeoutMs,
       close: async () => {
         await checkpoints?.stop();
         await db.destroy();

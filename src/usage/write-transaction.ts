@@ -12,6 +12,8 @@ interface Job {
 interface Batch {
   jobs: Job[];
   scheduled: boolean;
+  /** When the batch first found the write lock taken by another connection (it is waiting since). */
+  lockedSince: number | undefined;
 }
 
 /** Jobs waiting for the next group commit, per SQLite database. */
@@ -31,13 +33,15 @@ const MAX_BATCH = 256;
  * its own writes (see commitBatch), exactly as if they had committed one after the other. Each
  * promise settles only after the shared COMMIT. A commit is most of what a small SQLite write costs,
  * so a busy gateway (a reservation, a ledger row and a settlement per call) writes several calls per
- * commit.
+ * commit. When another connection (another process: the CLI, a second gateway on the same file) holds
+ * the write lock, the batch tries again every millisecond without blocking the event loop, and fails
+ * only once the store's busy timeout has passed.
  *
  * `fn` gets the transaction twice over, on the same connection: as Kysely (for queries built as
  * objects) and as plain SQL (for the hot statements; see PlainSql).
  */
 export async function writeTransaction<T>(
-  store: Pick<Store, 'db' | 'dialect' | 'plain'>,
+  store: Pick<Store, 'db' | 'dialect' | 'plain' | 'busyTimeoutMs'>,
   fn: (db: Kysely<Database>, plain: PlainSql) => Promise<T>,
 ): Promise<T> {
   if (store.dialect === 'postgres') {
@@ -65,13 +69,16 @@ export async function writeTransaction<T>(
 function batchOf(db: object): Batch {
   let batch = batches.get(db);
   if (!batch) {
-    batch = { jobs: [], scheduled: false };
+    batch = { jobs: [], scheduled: false, lockedSince: undefined };
     batches.set(db, batch);
   }
   return batch;
 }
 
-type SqliteStore = Pick<Store, 'db' | 'plain'>;
+type SqliteStore = Pick<Store, 'db' | 'plain' | 'busyTimeoutMs'>;
+
+/** How often a batch tries again for a write lock another connection holds, in ms. */
+const LOCK_RETRY_MS = 1;
 
 async function commitBatch(store: SqliteStore, batch: Batch): Promise<void> {
   const jobs = batch.jobs.splice(0, MAX_BATCH);
@@ -83,9 +90,26 @@ async function commitBatch(store: SqliteStore, batch: Batch): Promise<void> {
     // job fail, the batch is rolled back and run again with a savepoint per job, so the failure undoes
     // only its own writes. Jobs may run twice: like the PostgreSQL retries, they only touch the database.
     outcomes = (await runBatch(store, jobs, false)) ?? ((await runBatch(store, jobs, true)) as Outcome[]);
+    batch.lockedSince = undefined;
   } catch (error) {
+    if (error instanceof LockTaken) {
+      // Another connection (another process) is writing: try again shortly, letting the event loop
+      // run meanwhile, until the busy timeout; the jobs keep their places at the head of the queue.
+      const now = Date.now();
+      batch.lockedSince ??= now;
+      if (now - batch.lockedSince < (store.busyTimeoutMs ?? 5000)) {
+        batch.jobs.unshift(...jobs);
+        if (!batch.scheduled) {
+          batch.scheduled = true;
+          setTimeout(() => void commitBatch(store, batch), LOCK_RETRY_MS);
+        }
+        return;
+      }
+      batch.lockedSince = undefined;
+    }
     // BEGIN or COMMIT failed (locked past the busy timeout, disk full): nothing of the batch holds.
-    for (const job of jobs) job.reject(error);
+    const failure = error instanceof LockTaken ? error.cause : error;
+    for (const job of jobs) job.reject(failure);
     return;
   }
   for (const [i, job] of jobs.entries()) {
@@ -103,7 +127,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * in its batch needs none (the transaction is its boundary).
  */
 async function runBatch(
-  { db, plain }: SqliteStore,
+  { db, plain, busyTimeoutMs }: SqliteStore,
   jobs: readonly Job[],
   savepoints: boolean,
 ): Promise<Outcome[] | undefined> {
@@ -111,7 +135,7 @@ async function runBatch(
   // statements run on that same connection.
   return db.connection().execute(async (conn) => {
     const outcomes: Outcome[] = [];
-    await plain.run('begin immediate', []);
+    await beginWithoutWaiting(plain, busyTimeoutMs ?? 5000);
     try {
       for (const job of jobs) {
         if (savepoints) await plain.run('savepoint job', []);
@@ -136,4 +160,27 @@ async function runBatch(
       throw error;
     }
   });
+}
+
+/** The write lock was held by another connection when a batch asked for it (the cause says how). */
+class LockTaken extends Error {
+  constructor(cause: unknown) {
+    super('the write lock is held by another connection', { cause });
+  }
+}
+
+/**
+ * `BEGIN IMMEDIATE` that fails at once (LockTaken) instead of waiting when another connection holds
+ * the write lock: SQLite's busy handler would wait by sleeping, and block the event loop meanwhile.
+ * The connection's own busy timeout is put back at once, for its other statements.
+ */
+async function beginWithoutWaiting(plain: PlainSql, busyTimeoutMs: number): Promise<void> {
+  await plain.run('pragma busy_timeout = 0', []);
+  try {
+    await plain.run('begin immediate', []);
+  } catch (error) {
+    throw (error as { code?: unknown }).code === 'SQLITE_BUSY' ? new LockTaken(error) : error;
+  } finally {
+    await plain.run(`pragma busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`, []);
+  }
 }

@@ -55,6 +55,33 @@ describe('SQLite group commit', () => {
     expect(await ids(s)).toEqual(['a', 'c']);
   });
 
+  it('waits for another writer without blocking the event loop, and commits once the lock is free', async () => {
+    const { store: s, url } = await fresh({ busyTimeoutMs: 10_000 });
+    // Another connection holds the write lock; only a timer of this process releases it. Had the wait
+    // for the lock blocked the event loop (SQLite's own busy handler sleeps), the timer could not run
+    // before the busy timeout and the writes would fail.
+    const other = new SQLite(url);
+    other.exec('begin immediate');
+    let released = false;
+    setTimeout(() => {
+      other.exec('rollback');
+      released = true;
+    }, 50);
+    const order: string[] = [];
+    await Promise.all(
+      ['p', 'q'].map((id) =>
+        writeTransaction(s, async (db) => {
+          await limitRow(id).execute(db);
+          order.push(id);
+        }),
+      ),
+    );
+    other.close();
+    expect(released).toBe(true);
+    expect(order).toEqual(['p', 'q']);
+    expect(await ids(s)).toEqual(['p', 'q']);
+  });
+
   it('keeps nothing of a batch whose lock cannot be taken, and works again once it is free', async () => {
     const { store: s, url } = await fresh({ busyTimeoutMs: 50 });
     // Another process's writer holds the lock past the busy timeout.
