@@ -11,6 +11,7 @@ export interface Database {
   messages: MessagesTable;
   usage_ledger: UsageLedgerTable;
   budget_limits: BudgetLimitsTable;
+  change_counters: ChangeCountersTable;
   budget_counters: BudgetCountersTable;
   budget_reservations: BudgetReservationsTable;
   budget_alerts: BudgetAlertsTable;
@@ -98,6 +99,12 @@ export interface UsageLedgerTable {
   error_code: string | null;
   /** 1 when the token counts were estimated (no usage from upstream). */
   estimated: number;
+}
+
+/** Counters that triggers move on every change of a table (`budget_limits`), to notice changes cheaply. */
+export interface ChangeCountersTable {
+  name: string;
+  version: number;
 }
 
 /** Budgets set with `steadychat budget set` (they override the config file's for the same scope and period). */

@@ -131,6 +131,7 @@ export interface BudgetBook {
 }
 
 const EPSILON = 1e-9;
+const LIMITS_VERSION_SQL = "select version from change_counters where name = 'budget_limits'";
 const UNITS: readonly BudgetUnit[] = ['tokens', 'cost'];
 
 /** Charges the usage to a counter and takes its hold back (a settlement, or a lease reclaimed). */
@@ -167,8 +168,8 @@ function holdParams(item: ReservationItem): unknown[] {
 
 /**
  * Bumped on each budget a book in this process sets, on any store: the other books re-read their
- * limits at once (another process's change is seen through `PRAGMA data_version`, from the next turn
- * of the event loop; see limits()).
+ * limits at once (another process's change is seen through the store's change counter for
+ * `budget_limits`, from the next turn of the event loop; see limits()).
  */
 let limitGeneration = 0;
 
@@ -193,7 +194,7 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
   }
 
   let cachedLimits:
-    | { generation: number; dataVersion: number; value: Array<BudgetLimit & { source: 'config' | 'store' }> }
+    | { generation: number; version: number; value: Array<BudgetLimit & { source: 'config' | 'store' }> }
     | undefined;
   // This turn's look at the budgets in force, shared by the reservations that start in the turn.
   let turnLimits: Promise<Array<BudgetLimit & { source: 'config' | 'store' }>> | undefined;
@@ -204,7 +205,8 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
 
   /**
    * The budgets in force. Every reservation needs them; on SQLite they are re-read only when the
-   * file changed under another connection (`PRAGMA data_version`) or a book in this process set one.
+   * `budget_limits` change counter moved (triggers move it on every change of that table, whoever
+   * writes: another gateway's ledger rows on the same file do not) or a book in this process set one.
    * The reservations that start in one turn of the event loop (a busy gateway starts several) share
    * one check: they are as good as simultaneous. PostgreSQL has no such cheap check: read every time.
    */
@@ -220,13 +222,23 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
   async function checkedLimits(
     generation: number,
   ): Promise<Array<BudgetLimit & { source: 'config' | 'store' }>> {
-    const { rows } = await store.plain.run<{ data_version: number }>('pragma data_version', []);
-    const dataVersion = Number(rows[0]?.data_version);
-    if (cachedLimits?.generation === generation && cachedLimits.dataVersion === dataVersion)
+    const version = await limitsVersion();
+    if (cachedLimits?.generation === generation && cachedLimits.version === version)
       return cachedLimits.value;
     const value = await readLimits();
-    cachedLimits = { generation, dataVersion, value };
+    cachedLimits = { generation, version, value };
     return value;
+  }
+
+  /** The `budget_limits` change counter; NaN (never equal: read the budgets every time) when unknown. */
+  async function limitsVersion(): Promise<number> {
+    try {
+      const { rows } = await store.plain.run<{ version: number }>(LIMITS_VERSION_SQL, []);
+      return rows.length === 1 ? Number(rows[0]!.version) : Number.NaN;
+    } catch {
+      // A store not migrated this far (opened without migrations): no counter to trust.
+      return Number.NaN;
+    }
   }
 
   async function readLimits(): Promise<Array<BudgetLimit & { source: 'config' | 'store' }>> {
