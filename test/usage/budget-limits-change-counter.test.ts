@@ -67,7 +67,9 @@ describe.each(dialects)('budget_limits change counter on %s', (kind) => {
     const { store } = await fresh();
     const book = createBudgetBook({ store, timeZone: 'UTC' });
     // Nothing applies yet: the reservation holds nothing.
-    expect((await book.reserve({ scopes: { keyId: 'k2' }, model: 'm', tokens: 50, cost: null })).id).toBeNull();
+    expect(
+      (await book.reserve({ scopes: { keyId: 'k2' }, model: 'm', tokens: 50, cost: null })).id,
+    ).toBeNull();
     await new Promise((resolve) => setImmediate(resolve));
     await sql`insert into budget_limits (scope, scope_id, period, tokens_limit, cost_limit, currency, updated_at)
       values ('key', 'k2', 'day', 40, null, null, 0)`.execute(store.db);
