@@ -81,6 +81,11 @@ export function createKeyStore(db: Kysely<Database>, options: KeyStoreOptions = 
   const cache = new Map<string, { key: GatewayKey; until: number }>();
   const lastTouched = new Map<string, number>();
   let version = 0;
+  /** The key verified under this hash within the cache time, if any. */
+  const fresh = (hash: string, t: number): GatewayKey | undefined => {
+    const entry = cache.get(hash);
+    return entry && entry.until > t ? entry.key : undefined;
+  };
 
   return {
     get version() {
@@ -127,16 +132,14 @@ export function createKeyStore(db: Kysely<Database>, options: KeyStoreOptions = 
       return Number(result.numUpdatedRows) > 0;
     },
     cached(secret) {
-      if (!KEY_PATTERN.test(secret)) return undefined;
-      const entry = cache.get(hashKey(secret));
-      return entry && entry.until > now() ? entry.key : undefined;
+      return KEY_PATTERN.test(secret) ? fresh(hashKey(secret), now()) : undefined;
     },
     async verify(secret) {
       if (!KEY_PATTERN.test(secret)) return null;
       const hash = hashKey(secret);
       const t = now();
-      const cached = cache.get(hash);
-      if (cached && cached.until > t) return cached.key;
+      const cached = fresh(hash, t);
+      if (cached) return cached;
       const row = await db.selectFrom('gateway_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
       // The lookup is by hash; compare again in constant time so no timing depends on the secret.
       if (!row || !timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return null;

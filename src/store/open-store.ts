@@ -64,6 +64,9 @@ export interface OpenStoreOptions {
   migrations?: readonly Migration[];
 }
 
+/** How long a SQLite writer waits for another connection's write lock by default, in ms. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 /** An open store: one Kysely instance over SQLite or PostgreSQL, migrated. */
 export interface Store {
   db: Kysely<Database>;
@@ -129,7 +132,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     store = { db, dialect: 'postgres', location, plain: kyselyPlainSql(db), close: () => db.destroy() };
   } else {
     const file = sqlitePath(url, options.home);
-    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     let sqlite: SQLite.Database;
     try {
       if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });

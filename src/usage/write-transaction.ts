@@ -1,5 +1,11 @@
 import type { Kysely } from 'kysely';
-import { type Database, kyselyPlainSql, type PlainSql, type Store } from '../store/index.js';
+import {
+  type Database,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  kyselyPlainSql,
+  type PlainSql,
+  type Store,
+} from '../store/index.js';
 
 type Work = (db: Kysely<Database>, plain: PlainSql) => Promise<unknown>;
 
@@ -97,7 +103,7 @@ async function commitBatch(store: SqliteStore, batch: Batch): Promise<void> {
       // run meanwhile, until the busy timeout; the jobs keep their places at the head of the queue.
       const now = Date.now();
       batch.lockedSince ??= now;
-      if (now - batch.lockedSince < (store.busyTimeoutMs ?? 5000)) {
+      if (now - batch.lockedSince < (store.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)) {
         batch.jobs.unshift(...jobs);
         if (!batch.scheduled) {
           batch.scheduled = true;
@@ -135,7 +141,7 @@ async function runBatch(
   // statements run on that same connection.
   return db.connection().execute(async (conn) => {
     const outcomes: Outcome[] = [];
-    await beginWithoutWaiting(plain, busyTimeoutMs ?? 5000);
+    await beginWithoutWaiting(plain, busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
     try {
       for (const job of jobs) {
         if (savepoints) await plain.run('savepoint job', []);
