@@ -2,7 +2,15 @@ import type { Command } from 'commander';
 import { createLogger, loadSettings, type Settings, type SettingsInput } from '../config/index.js';
 import { type EmulatorHandle, startEmulator } from '../emulator/index.js';
 import { UsageError } from '../errors/index.js';
-import { type GatewayHandle, startGateway, type UpstreamConfig } from '../server/index.js';
+import {
+  type GatewayCluster,
+  type GatewayHandle,
+  isGatewayWorker,
+  joinGatewayCluster,
+  startGateway,
+  startGatewayCluster,
+  type UpstreamConfig,
+} from '../server/index.js';
 import type { RegisterCommand } from './commands.js';
 import { type CliIo, detectLang, type Lang, t } from './io.js';
 import { waitForSignal } from './wait-for-signal.js';
@@ -12,6 +20,7 @@ interface ServeFlags {
   host?: string;
   allowOpenNetwork?: boolean;
   demo?: boolean;
+  workers?: string;
 }
 
 /** What `runServe` needs besides the flags. */
@@ -33,17 +42,23 @@ export const registerServeCommand: RegisterCommand = (program, io) => {
     .option('--host <host>', 'address to bind (default 127.0.0.1, STEADYCHAT_HOST)')
     .option('--allow-open-network', 'serve without keys on a non-loopback address (trusted networks only)')
     .option('--demo', 'use the built-in emulator as the upstream even when OPENAI_API_KEY is set')
+    .option(
+      '--workers <n>',
+      'gateway processes sharing the port (default 1, STEADYCHAT_WORKERS; auto = one per CPU core)',
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       const lang = detectLang(io.env, command.parent?.opts<{ lang?: string }>().lang);
       const input: SettingsInput = { gateway: {} };
       if (flags.port !== undefined) input.gateway!.port = flags.port;
       if (flags.host !== undefined) input.gateway!.host = flags.host;
+      if (flags.workers !== undefined) input.gateway!.workers = flags.workers;
       const settings = loadSettings({ env: io.env, cwd: io.cwd, flags: input, defaults: { redact: 'on' } });
-      const handle = await runServe(
-        { settings, demo: flags.demo === true, allowOpenNetwork: flags.allowOpenNetwork === true },
-        io,
-        lang,
-      );
+      const run = { settings, demo: flags.demo === true, allowOpenNetwork: flags.allowOpenNetwork === true };
+      if (isGatewayWorker()) {
+        await runServeWorker(run, io);
+        return;
+      }
+      const handle = await runServe(run, io, lang);
       await waitForSignal();
       io.stdout.write(
         `${t(lang, 'shutting down: finishing open streams…', '正在关闭：等待进行中的流结束…')}\n`,
@@ -53,21 +68,41 @@ export const registerServeCommand: RegisterCommand = (program, io) => {
     });
 };
 
+/** Whether `serve` runs in demo mode: asked for, or nothing to talk to (no key, no upstreams section). */
+function isDemo(run: ServeRun): boolean {
+  return run.demo === true || (!run.settings.openai.apiKey && !run.settings.file.upstreams);
+}
+
+/** The demo upstream: the built-in emulator at `url`. */
+function demoUpstreams(url: string): UpstreamConfig[] {
+  return [{ name: 'emulator', baseUrl: url, apiKeys: ['sk-demo'] }];
+}
+
 /**
  * Starts the gateway (in demo mode with the emulator as upstream when there is no API key and no
- * upstreams section) and prints the banner. `close()` stops the gateway, then the emulator.
+ * upstreams section) and prints the banner: one process, or with `gateway.workers` > 1 a primary
+ * process and that many workers on the same port. `close()` stops the gateway, then the emulator.
  * @internal exported for tests
  */
 export async function runServe(
   run: ServeRun,
   io: CliIo,
   lang: Lang,
-): Promise<{ url: string; demo: boolean; gateway: GatewayHandle; close(): Promise<void> }> {
+): Promise<{
+  url: string;
+  demo: boolean;
+  /** The gateway, when it runs in this process (one worker). */
+  gateway?: GatewayHandle;
+  /** The workers, when there are several. */
+  cluster?: GatewayCluster;
+  close(): Promise<void>;
+}> {
   const { settings } = run;
-  const demo = run.demo === true || (!settings.openai.apiKey && !settings.file.upstreams);
+  const demo = isDemo(run);
+  const workers = settings.gateway.workers;
   let emulator: EmulatorHandle | undefined;
-  let upstreams: UpstreamConfig[] | undefined;
   if (demo) {
+    // One emulator for every worker: they forward to this process.
     emulator = await startEmulator({
       port: 0,
       requireAuth: false,
@@ -75,26 +110,44 @@ export async function runServe(
       replyTokens: 80,
       interChunkDelayMs: 25,
     });
-    upstreams = [{ name: 'emulator', baseUrl: emulator.url, apiKeys: ['sk-demo'] }];
   }
-  let gateway: GatewayHandle;
+  let gateway: GatewayHandle | undefined;
+  let cluster: GatewayCluster | undefined;
+  let started: { url: string; open: boolean; upstreams: string[] };
   try {
-    gateway = await startGateway({
-      settings,
-      env: io.env,
-      logger: createLogger(settings, { destination: io.stderr, base: { component: 'gateway' }, batch: true }),
-      demo,
-      ...(upstreams ? { upstreams } : {}),
-      ...(run.allowOpenNetwork ? { allowOpenNetwork: true } : {}),
-    });
+    if (workers > 1) {
+      cluster = await startGatewayCluster({
+        workers,
+        ...(emulator ? { env: { STEADYCHAT_DEMO_UPSTREAM: emulator.url } } : {}),
+        logger: createLogger(settings, { destination: io.stderr, base: { component: 'gateway-primary' } }),
+      });
+      started = { url: cluster.url, open: cluster.open, upstreams: cluster.upstreams };
+    } else {
+      gateway = await startGateway({
+        settings,
+        env: io.env,
+        logger: createLogger(settings, {
+          destination: io.stderr,
+          base: { component: 'gateway' },
+          batch: true,
+        }),
+        demo,
+        ...(emulator ? { upstreams: demoUpstreams(emulator.url) } : {}),
+        ...(run.allowOpenNetwork ? { allowOpenNetwork: true } : {}),
+      });
+      started = {
+        url: gateway.url,
+        open: await gateway.gateway.isOpen(),
+        upstreams: gateway.gateway.upstreams,
+      };
+    }
   } catch (error) {
     await emulator?.close();
     if ((error as { code?: string }).code === 'auth_required')
       throw new UsageError((error as Error).message, { hint: (error as { hint?: string }).hint ?? '' });
     throw error;
   }
-  const url = gateway.url;
-  const open = await gateway.gateway.isOpen();
+  const { url, open } = started;
   const lines: string[] = [];
   if (demo) {
     lines.push(
@@ -115,9 +168,18 @@ export async function runServe(
     t(lang, `  OpenAI base URL: ${url}/v1`, `  OpenAI base URL：${url}/v1`),
     t(
       lang,
-      `  Upstreams:       ${gateway.gateway.upstreams.join(', ')}`,
-      `  上游：           ${gateway.gateway.upstreams.join(', ')}`,
+      `  Upstreams:       ${started.upstreams.join(', ')}`,
+      `  上游：           ${started.upstreams.join(', ')}`,
     ),
+    ...(cluster
+      ? [
+          t(
+            lang,
+            `  Workers:         ${workers} processes on one port (rate limits, runaway guard and /metrics shared)`,
+            `  工作进程：       ${workers} 个进程共用一个端口（共享速率限制、失控防护和 /metrics）`,
+          ),
+        ]
+      : []),
     open
       ? t(
           lang,
@@ -136,10 +198,51 @@ export async function runServe(
   return {
     url,
     demo,
-    gateway,
+    ...(gateway ? { gateway } : {}),
+    ...(cluster ? { cluster } : {}),
     async close() {
-      await gateway.close();
+      await (cluster ?? gateway)?.close();
       await emulator?.close();
     },
   };
+}
+
+/**
+ * One worker of `serve --workers N` (this process was forked by the primary and runs the same
+ * command): the gateway on the shared port, its rate limits, runaway guard and metrics shared through
+ * the primary, until the primary asks it to stop or a signal comes. A start failure goes to the
+ * primary, which reports it.
+ */
+async function runServeWorker(run: ServeRun, io: CliIo): Promise<void> {
+  const member = joinGatewayCluster();
+  const demoUrl = io.env.STEADYCHAT_DEMO_UPSTREAM;
+  let gateway: GatewayHandle;
+  try {
+    gateway = await startGateway({
+      settings: run.settings,
+      env: io.env,
+      logger: createLogger(run.settings, {
+        destination: io.stderr,
+        base: { component: 'gateway', worker: member.id },
+        batch: true,
+      }),
+      demo: isDemo(run),
+      ...(isDemo(run) && demoUrl ? { upstreams: demoUpstreams(demoUrl) } : {}),
+      ...(run.allowOpenNetwork ? { allowOpenNetwork: true } : {}),
+      cluster: member,
+    });
+  } catch (error) {
+    member.failed(error);
+    process.exitCode = 1;
+    process.disconnect?.();
+    return;
+  }
+  member.ready({
+    url: gateway.url,
+    open: await gateway.gateway.isOpen(),
+    upstreams: gateway.gateway.upstreams,
+  });
+  await Promise.race([waitForSignal(), new Promise<void>((resolve) => member.onShutdown(resolve))]);
+  await gateway.close();
+  process.disconnect?.();
 }

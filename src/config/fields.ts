@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import type { SettingKey } from './settings.js';
@@ -365,6 +365,26 @@ export const FIELDS: readonly FieldSpec[] = [
     doc: 'Address the gateway binds to.',
   },
   {
+    key: 'gateway.workers',
+    json: { oneOf: [{ type: 'integer', minimum: 1, maximum: 256 }, { const: 'auto' }] },
+    env: ['STEADYCHAT_WORKERS'],
+    schema: z.union([
+      z.preprocess(
+        (raw) => (typeof raw === 'string' ? raw.trim().toLowerCase() : raw),
+        z.literal('auto').transform(() => availableParallelism()),
+      ),
+      wholeNumber(1, 256),
+    ]),
+    expected: {
+      en: 'a number of processes from 1 to 256, or auto (one per CPU core)',
+      zh: '1 到 256 的进程数，或 auto（每个 CPU 核一个）',
+    },
+    example: 2,
+    inFile: true,
+    default: () => 1,
+    doc: 'Gateway processes sharing the port (auto = one per CPU core).',
+  },
+  {
     key: 'gateway.adminKey',
     env: ['STEADYCHAT_ADMIN_KEY'],
     schema: trimmed.pipe(z.string().regex(/^[\x21-\x7e]{16,}$/)),
@@ -405,4 +425,9 @@ export const FIELDS: readonly FieldSpec[] = [
 ];
 
 /** Variables of ours that are read elsewhere than in the field table (not reported as unknown). */
-export const OTHER_KNOWN_VARIABLES: readonly string[] = ['STEADYCHAT_CONFIG'];
+export const OTHER_KNOWN_VARIABLES: readonly string[] = [
+  'STEADYCHAT_CONFIG',
+  // Set by `serve --workers` for its worker processes.
+  'STEADYCHAT_CLUSTER_WORKER',
+  'STEADYCHAT_DEMO_UPSTREAM',
+];

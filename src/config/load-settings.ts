@@ -290,6 +290,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     gateway: {
       port: get<number>('gateway.port'),
       host: get<string>('gateway.host'),
+      workers: get<number>('gateway.workers'),
       ...optional('adminKey', get<string | undefined>('gateway.adminKey')),
       corsOrigins: get<string[]>('gateway.corsOrigins'),
     },

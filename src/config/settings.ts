@@ -123,6 +123,12 @@ export interface Settings {
      * @default '127.0.0.1'
      */
     host: string;
+    /**
+     * `STEADYCHAT_WORKERS`: gateway processes sharing the port (`auto` in the variable or the file =
+     * one per CPU core).
+     * @default 1
+     */
+    workers: number;
     /** `STEADYCHAT_ADMIN_KEY`: the key of the gateway's admin API. Secret. Not accepted in the config file. */
     adminKey?: string;
     /**
@@ -178,6 +184,7 @@ export type SettingKey =
   | 'lang'
   | 'gateway.port'
   | 'gateway.host'
+  | 'gateway.workers'
   | 'gateway.adminKey'
   | 'gateway.corsOrigins'
   | 'redisUrl';
@@ -206,6 +213,12 @@ export interface SettingsInput {
   redact?: 'on' | 'off' | boolean;
   logLevel?: LogLevel;
   lang?: 'en' | 'zh';
-  gateway?: { port?: NumberInput; host?: string; adminKey?: string; corsOrigins?: string[] | string };
+  gateway?: {
+    port?: NumberInput;
+    host?: string;
+    workers?: NumberInput;
+    adminKey?: string;
+    corsOrigins?: string[] | string;
+  };
   redisUrl?: string;
 }

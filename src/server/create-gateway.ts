@@ -107,15 +107,20 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       synchronous: 'normal',
       backgroundCheckpoints: true,
     }));
-  const keys = createKeyStore(
-    store.db,
-    options.keyCacheMs === undefined ? {} : { cacheMs: options.keyCacheMs },
-  );
+  const member = options.cluster;
+  const keys = createKeyStore(store.db, {
+    ...(options.keyCacheMs === undefined ? {} : { cacheMs: options.keyCacheMs }),
+    ...(member ? { onChange: () => member.keysChanged() } : {}),
+  });
+  member?.onKeysChanged(() => keys.forget());
   const metrics = createGatewayMetrics();
+  member?.shareMetrics(metrics.registry);
   const services = createUsageServices({
     store,
     file: settings.file,
     ...(settings.redisUrl ? { redisUrl: settings.redisUrl } : {}),
+    // Workers share the primary's buckets, unless Redis shares them with other machines too.
+    ...(member && !settings.redisUrl ? { rateLimiter: member.rateLimiter } : {}),
     upstream: upstreamConfigs[0]!.name,
     logger,
     onRecorded: (entry) => {
@@ -138,7 +143,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     prices: services.prices,
     rateLimiter: services.rateLimiter,
     rateLimits,
-    runaway: createRunawayGuard(services.config.runaway ?? {}),
+    runaway: member
+      ? member.runawayGuard(services.config.runaway ?? {})
+      : createRunawayGuard(services.config.runaway ?? {}),
     logger,
   });
   const stages: Stage[] = [services.usageStage, budgetStage];
@@ -423,7 +430,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });
   app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+    reply
+      .header('content-type', metrics.registry.contentType)
+      // A worker answers for all of them (their sum, collected through the primary).
+      .send(await (member ? member.metrics() : metrics.registry.metrics())),
   );
 
   registerV1Routes(app, ctx);

@@ -1,6 +1,7 @@
 import type { Logger, Settings } from '../config/index.js';
 import type { MemoryOptions } from '../memory/index.js';
 import type { Store } from '../store/index.js';
+import type { GatewayClusterMember } from './gateway-cluster.js';
 import type { UpstreamConfig } from './upstream-config.js';
 
 /** Request limits applied to every key (a key's own `maxTokens` / `maxMessages` override the last two). */
@@ -50,4 +51,10 @@ export interface GatewayOptions {
   demo?: boolean;
   /** How long a verified gateway key is cached (revocations by other instances apply after it). @default 2000 */
   keyCacheMs?: number;
+  /**
+   * This gateway is one worker of several on one port (`steadychat serve --workers N`): rate limits
+   * (unless Redis is configured), the runaway guard, `/metrics` and key changes are shared through
+   * the primary process. See {@link joinGatewayCluster}.
+   */
+  cluster?: GatewayClusterMember;
 }

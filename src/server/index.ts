@@ -1,5 +1,13 @@
 export { createGateway, defaultWebRoot, type Gateway, isLoopback } from './create-gateway.js';
 export { type ErrorEnvelope, type ErrorResponse, errorResponse } from './error-response.js';
+export {
+  type GatewayCluster,
+  type GatewayClusterMember,
+  type GatewayClusterOptions,
+  isGatewayWorker,
+  joinGatewayCluster,
+  startGatewayCluster,
+} from './gateway-cluster.js';
 export { GatewayConfigError, GatewayError } from './gateway-error.js';
 export type { GatewayLimits, GatewayOptions } from './gateway-options.js';
 export {

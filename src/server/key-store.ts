@@ -51,7 +51,12 @@ export interface KeyStore {
   cached(secret: string): GatewayKey | undefined;
   /** How many live keys exist. */
   countActive(): Promise<number>;
-  /** Increases with every key created or revoked through this object (to invalidate caches). */
+  /**
+   * Forgets every cached key and counts as a change: keys were created or revoked elsewhere (another
+   * worker of the same gateway), so the next calls ask the store.
+   */
+  forget(): void;
+  /** Increases with every key created or revoked through this object, and with `forget()` (to invalidate caches). */
   readonly version: number;
 }
 
@@ -65,6 +70,8 @@ export interface KeyStoreOptions {
   cacheMs?: number;
   /** @default Date.now */
   now?: () => number;
+  /** Called after this object created or revoked a key (e.g. to tell other workers). */
+  onChange?: () => void;
 }
 
 const KEY_PATTERN = /^sc-[A-Za-z0-9_-]{20,100}$/;
@@ -110,6 +117,7 @@ export function createKeyStore(db: Kysely<Database>, options: KeyStoreOptions = 
       };
       await db.insertInto('gateway_keys').values(row).execute();
       version++;
+      options.onChange?.();
       return { key: fromRow(row), secret };
     },
     async list() {
@@ -129,7 +137,12 @@ export function createKeyStore(db: Kysely<Database>, options: KeyStoreOptions = 
         .executeTakeFirst();
       for (const [hash, entry] of cache) if (entry.key.id === id) cache.delete(hash);
       version++;
+      options.onChange?.();
       return Number(result.numUpdatedRows) > 0;
+    },
+    forget() {
+      cache.clear();
+      version++;
     },
     cached(secret) {
       return KEY_PATTERN.test(secret) ? fresh(hashKey(secret), now()) : undefined;

@@ -96,7 +96,8 @@ export function createBudgetStage(options: BudgetStageOptions = {}): Stage {
   return async (call, next) => {
     const { request, context } = call;
     const caller = callerOf(context);
-    options.runaway?.check(caller, request);
+    const repeated = options.runaway?.check(caller, request);
+    if (repeated) await repeated;
 
     const promptTokens = countPrompt(request);
     const maxOutput =

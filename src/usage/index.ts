@@ -57,7 +57,14 @@ export {
 export { RateLimitStoreError } from './rate-limit-store-error.js';
 export type { RateDecision, RateLimiter, RateLimits } from './rate-limiter.js';
 export { createRedisRateLimiter, type RedisRateLimiterOptions } from './redis-rate-limiter.js';
-export { createRunawayGuard, type RunawayGuard, type RunawayGuardOptions } from './runaway-guard.js';
+export {
+  createRunawayCounter,
+  createRunawayGuard,
+  type RunawayCounter,
+  type RunawayGuard,
+  type RunawayGuardOptions,
+  runawayKey,
+} from './runaway-guard.js';
 export { RunawayRequestError } from './runaway-request-error.js';
 export {
   createUsageLedger,

@@ -26,8 +26,25 @@ export interface RunawayGuardOptions {
 
 /** Refuses the same request repeated too often by one caller (a bug calling the model in a loop). */
 export interface RunawayGuard {
-  /** Records the request; throws {@link RunawayRequestError} when it is one repeat too many. */
-  check(caller: string, request: ChatRequest): void;
+  /**
+   * Records the request; throws (or, for a guard kept in another process, rejects with)
+   * {@link RunawayRequestError} when it is one repeat too many.
+   */
+  check(caller: string, request: ChatRequest): void | Promise<void>;
+}
+
+/**
+ * The runaway guard's memory, by request key ({@link runawayKey}): what a guard shared by several
+ * processes keeps in one of them.
+ */
+export interface RunawayCounter {
+  /** Records one more sighting of `key`; throws {@link RunawayRequestError} when it is one too many. */
+  hit(caller: string, key: string): void;
+}
+
+/** What identifies "the same request from the same caller": a digest of both. */
+export function runawayKey(caller: string, request: ChatRequest): string {
+  return hash('sha256', `${caller}\0${JSON.stringify(request)}`, 'base64');
 }
 
 /**
@@ -35,6 +52,18 @@ export interface RunawayGuard {
  * parameters) is byte-for-byte equal after JSON encoding. Kept in this process's memory, bounded.
  */
 export function createRunawayGuard(options: RunawayGuardOptions = {}): RunawayGuard {
+  const counter = createRunawayCounter(options);
+  const off = (options.maxRepeats ?? 10) <= 0;
+  return {
+    check(caller, request) {
+      if (off) return;
+      counter.hit(caller, runawayKey(caller, request));
+    },
+  };
+}
+
+/** The guard's bounded memory of recent requests, by key (see {@link createRunawayGuard}). */
+export function createRunawayCounter(options: RunawayGuardOptions = {}): RunawayCounter {
   const maxRepeats = options.maxRepeats ?? 10;
   const windowMs = options.windowMs ?? 60_000;
   const clock = options.clock ?? systemClock;
@@ -43,10 +72,9 @@ export function createRunawayGuard(options: RunawayGuardOptions = {}): RunawayGu
   // are skipped by moving `head` (no copy per call: a high `maxRepeats` keeps many times).
   const seen = new Map<string, { times: number[]; head: number }>();
   return {
-    check(caller, request) {
+    hit(caller, key) {
       if (maxRepeats <= 0) return;
       const now = clock();
-      const key = hash('sha256', `${caller}\0${JSON.stringify(request)}`, 'base64');
       const entry = seen.get(key) ?? { times: [], head: 0 };
       const { times } = entry;
       while (entry.head < times.length && now - times[entry.head]! >= windowMs) entry.head++;

@@ -22,6 +22,8 @@ export interface UsageServicesOptions {
   file?: { budgets?: Record<string, unknown>; prices?: Record<string, unknown> };
   /** `settings.redisUrl`: rate limits shared through Redis; else in this process's memory. */
   redisUrl?: string;
+  /** Rate limits kept elsewhere (e.g. by a multi-process gateway's primary); beats `redisUrl`. */
+  rateLimiter?: RateLimiter;
   /** Name of the upstream recorded in the ledger. */
   upstream?: string;
   /** @default silent */
@@ -79,9 +81,11 @@ export function createUsageServices(options: UsageServicesOptions): UsageService
     ...(config.alerts?.thresholds ? { thresholds: config.alerts.thresholds } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const rateLimiter = options.redisUrl
-    ? createRedisRateLimiter({ redis: options.redisUrl })
-    : createMemoryRateLimiter(options.clock ? { clock: options.clock } : {});
+  const rateLimiter =
+    options.rateLimiter ??
+    (options.redisUrl
+      ? createRedisRateLimiter({ redis: options.redisUrl })
+      : createMemoryRateLimiter(options.clock ? { clock: options.clock } : {}));
   const runaway = createRunawayGuard({
     ...config.runaway,
     ...(options.clock ? { clock: options.clock } : {}),

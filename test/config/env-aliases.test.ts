@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/index.js';
 import { tempDir } from './temp-dir.js';
@@ -136,6 +137,7 @@ describe('everything of ours is STEADYCHAT_*', () => {
       STEADYCHAT_LANG: 'zh_CN.UTF-8',
       STEADYCHAT_PORT: '9000',
       STEADYCHAT_HOST: '0.0.0.0',
+      STEADYCHAT_WORKERS: '3',
       STEADYCHAT_ADMIN_KEY: 'admin-key-0123456789abcdef',
       STEADYCHAT_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173/',
       STEADYCHAT_REDIS_URL: 'redis://127.0.0.1:6379',
@@ -151,10 +153,16 @@ describe('everything of ours is STEADYCHAT_*', () => {
     expect(s.gateway).toEqual({
       port: 9000,
       host: '0.0.0.0',
+      workers: 3,
       adminKey: 'admin-key-0123456789abcdef',
       corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
     });
     expect(s.redisUrl).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('STEADYCHAT_WORKERS=auto is one gateway process per CPU core', () => {
+    expect(load({ STEADYCHAT_WORKERS: 'auto' }).gateway.workers).toBe(availableParallelism());
+    expect(load({ STEADYCHAT_WORKERS: ' Auto ' }).gateway.workers).toBe(availableParallelism());
   });
 
   it('a misspelt STEADYCHAT_ variable is pointed out with the name it probably meant', () => {

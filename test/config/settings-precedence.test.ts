@@ -64,7 +64,7 @@ describe('precedence: flag > environment > .env > config file > default', () => 
     expect(s.maxRetries).toBe(2);
     expect(s.redact).toBe('off');
     expect(s.logLevel).toBe('info');
-    expect(s.gateway).toEqual({ port: 8787, host: '127.0.0.1', corsOrigins: [] });
+    expect(s.gateway).toEqual({ port: 8787, host: '127.0.0.1', workers: 1, corsOrigins: [] });
     expect(s.databaseUrl).toBeUndefined();
     expect(s.file).toEqual({});
     expect(s.warnings).toEqual([]);
