@@ -11,6 +11,9 @@
  *               redaction, usage ledger (SQLite file), access logs
  *   steadychat-ledger-only  the same gateway open (no key), without budgets, rate limits or
  *               redaction: what the stages cost, by difference
+ *   steadychat-workers  `steadychat serve --workers 2`: the full gateway in two worker processes on one
+ *               port, rate limits, runaway guard and metrics shared through a primary process (CPU
+ *               time counted over all three)
  *   portkey     @portkey-ai/gateway, run locally against the same emulator (when installed)
  *
  * The package is built first and the compiled code is measured, as `npm start` runs it.
@@ -66,7 +69,13 @@ const chatBody = JSON.stringify({
 });
 const streamBody = JSON.stringify({ ...JSON.parse(chatBody), stream: true });
 
-type Kind = 'emulator' | 'proxy' | 'forwarder' | 'steadychat' | 'steadychat-ledger-only';
+type Kind =
+  | 'emulator'
+  | 'proxy'
+  | 'forwarder'
+  | 'steadychat'
+  | 'steadychat-ledger-only'
+  | 'steadychat-workers';
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -131,40 +140,31 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as AddressInfo).port;
+  } else if (kind === 'steadychat-workers') {
+    // `serve --workers 2`: a primary process and two gateway processes on one port.
+    const { isGatewayWorker, joinGatewayCluster, startGatewayCluster } =
+      await built<typeof import('../src/server/index.js')>('server');
+    if (isGatewayWorker()) {
+      const member = joinGatewayCluster();
+      const handle = await startBenchGateway(process.env.BENCH_HOME!, 'steadychat', upstream, member);
+      member.ready({ url: handle.url, open: false, upstreams: handle.gateway.upstreams });
+      member.onShutdown(() => void handle.close().then(() => process.disconnect?.()));
+      return;
+    }
+    const home = benchHome('steadychat');
+    const key = await createBenchKey(home);
+    const workers = await startGatewayCluster({ workers: 2, env: { BENCH_HOME: home } });
+    process.on('SIGTERM', () => {
+      void workers.close().then(() => {
+        rmSync(home, { recursive: true, force: true });
+        process.exit(0);
+      });
+    });
+    process.send?.({ port: Number(new URL(workers.url).port), key, pids: workers.pids() });
+    return;
   } else {
-    const { default: pino } = await import('pino');
-    const { createLogger, loadSettings } = await built<typeof import('../src/config/index.js')>('config');
-    const { startGateway, createGatewayKey } = await built<typeof import('../src/server/index.js')>('server');
-    const { openStore } = await built<typeof import('../src/store/index.js')>('store');
-    const home = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'steadychat-bench-'));
-    // The runaway guard stays on, but the benchmark repeats one request on purpose.
-    const config = join(home, 'config.json');
-    writeFileSync(config, JSON.stringify({ budgets: { runaway: { maxRepeats: 1_000_000_000 } } }));
-    const settings = loadSettings({
-      env: { STEADYCHAT_HOME: home, STEADYCHAT_CONFIG: config },
-      dotenv: false,
-      defaults: { redact: kind === 'steadychat' ? 'on' : 'off' },
-    });
-    // As `steadychat serve` opens its own store.
-    const store = await openStore({
-      url: join(home, 'gateway.db'),
-      synchronous: 'normal',
-      backgroundCheckpoints: true,
-    });
-    const handle = await startGateway({
-      settings,
-      store,
-      upstreams: [{ name: 'emulator', baseUrl: `${upstream}/v1`, apiKeys: ['sk-bench-upstream'] }],
-      // As `steadychat serve` logs: the lines of each event-loop turn in one write.
-      logger: createLogger({
-        level: 'info',
-        destination: pino.destination({ dest: '/dev/null', sync: true }),
-        batch: true,
-      }),
-      port: 0,
-      host: '127.0.0.1',
-      webRoot: false,
-    });
+    const home = benchHome(kind);
+    const handle = await startBenchGateway(home, kind, upstream);
     port = Number(new URL(handle.url).port);
     process.on('SIGTERM', () => {
       void handle.close().then(() => {
@@ -172,29 +172,101 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
         process.exit(0);
       });
     });
+    // Open mode (no key), no budget, no rate limit, no redaction: the gateway and its ledger alone.
     if (kind === 'steadychat-ledger-only') {
-      // Open mode (no key), no budget, no rate limit, no redaction: the gateway and its ledger alone.
       process.send?.({ port });
       return;
     }
-    const { createBudgetBook } = await built<typeof import('../src/usage/index.js')>('usage');
-    const { secret } = await createGatewayKey(handle.gateway.keys, createBudgetBook({ store }), {
+    process.send?.({ port, key: await createBenchKey(home, handle.gateway) });
+    return;
+  }
+  process.send?.({ port });
+}
+
+/** A fresh data folder for a benchmarked gateway, with its config file. */
+function benchHome(kind: string): string {
+  const home = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'steadychat-bench-'));
+  // The runaway guard stays on, but the benchmark repeats one request on purpose; redaction on for
+  // the full gateway.
+  writeFileSync(
+    join(home, 'config.json'),
+    JSON.stringify({
+      budgets: { runaway: { maxRepeats: 1_000_000_000 } },
+      redact: kind === 'steadychat' ? 'on' : 'off',
+    }),
+  );
+  return home;
+}
+
+/** The gateway as `steadychat serve` runs it (own store, batched logs), on the folder's config. */
+async function startBenchGateway(
+  home: string,
+  kind: string,
+  upstream: string,
+  cluster?: import('../src/server/index.js').GatewayClusterMember,
+): Promise<import('../src/server/index.js').GatewayHandle> {
+  const { default: pino } = await import('pino');
+  const { createLogger, loadSettings } = await built<typeof import('../src/config/index.js')>('config');
+  const { startGateway } = await built<typeof import('../src/server/index.js')>('server');
+  const { openStore } = await built<typeof import('../src/store/index.js')>('store');
+  const settings = loadSettings({
+    env: { STEADYCHAT_HOME: home, STEADYCHAT_CONFIG: join(home, 'config.json') },
+    dotenv: false,
+  });
+  // As `steadychat serve` opens its own store.
+  const store = await openStore({
+    url: join(home, 'gateway.db'),
+    synchronous: 'normal',
+    backgroundCheckpoints: true,
+  });
+  return startGateway({
+    settings,
+    store,
+    upstreams: [{ name: 'emulator', baseUrl: `${upstream}/v1`, apiKeys: ['sk-bench-upstream'] }],
+    // As `steadychat serve` logs: the lines of each event-loop turn in one write.
+    logger: createLogger({
+      level: 'info',
+      destination: pino.destination({ dest: '/dev/null', sync: true }),
+      batch: true,
+    }),
+    port: 0,
+    host: '127.0.0.1',
+    webRoot: false,
+    ...(cluster ? { cluster } : {}),
+  });
+}
+
+/** The benchmark's gateway key, with every limit on (set high: they are checked, never reached). */
+async function createBenchKey(
+  home: string,
+  gateway?: import('../src/server/index.js').Gateway,
+): Promise<string> {
+  const { createGatewayKey, createKeyStore } = await built<typeof import('../src/server/index.js')>('server');
+  const { createBudgetBook } = await built<typeof import('../src/usage/index.js')>('usage');
+  const { openStore } = await built<typeof import('../src/store/index.js')>('store');
+  const store = gateway?.store ?? (await openStore({ url: join(home, 'gateway.db') }));
+  try {
+    // Through the gateway's own key store when there is one, so it knows at once it is no longer open.
+    const keys = gateway?.keys ?? createKeyStore(store.db);
+    const { secret } = await createGatewayKey(keys, createBudgetBook({ store }), {
       name: 'bench',
       dailyTokens: 1e12,
       monthlyCost: '1000000USD',
       rpm: 10_000_000,
       tpm: 1e12,
     });
-    process.send?.({ port, key: secret });
-    return;
+    return secret;
+  } finally {
+    if (!gateway) await store.close();
   }
-  process.send?.({ port });
 }
 
 interface Target {
   name: string;
   port: number;
   pid: number;
+  /** Its worker processes, when it has some (their CPU time counts too). */
+  workers?: number[];
   headers: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -210,14 +282,15 @@ async function startChild(
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
-  const message = await new Promise<{ port: number; key?: string }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { port: number; key?: string }));
+  const message = await new Promise<{ port: number; key?: string; pids?: number[] }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { port: number; key?: string; pids?: number[] }));
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
   });
   return {
     name: kind,
     port: message.port,
     pid: child.pid!,
+    ...(message.pids ? { workers: message.pids } : {}),
     headers: { authorization: `Bearer ${message.key ?? 'sk-bench'}` },
     stop: () => stopChild(child),
   };
@@ -315,7 +388,9 @@ function cpuMicros(pid: number): number {
 
 /** Requests per second at 32 connections, and the target's CPU time per request (µs). */
 async function throughput(target: Target, seconds: number): Promise<{ rps: number; cpu: number }> {
-  const cpuBefore = cpuMicros(target.pid);
+  const pids = [target.pid, ...(target.workers ?? [])];
+  const cpuOf = () => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
+  const cpuBefore = cpuOf();
   const result = await autocannon({
     url: `http://127.0.0.1:${target.port}/v1/chat/completions`,
     method: 'POST',
@@ -327,7 +402,7 @@ async function throughput(target: Target, seconds: number): Promise<{ rps: numbe
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${target.name}: ${result.non2xx} non-2xx responses and ${result.errors} errors`);
   }
-  return { rps: result.requests.average, cpu: (cpuMicros(target.pid) - cpuBefore) / result.requests.total };
+  return { rps: result.requests.average, cpu: (cpuOf() - cpuBefore) / result.requests.total };
 }
 
 function rssMb(pid: number): number {
@@ -411,6 +486,7 @@ async function run(): Promise<void> {
     ['forwarder', (u) => startChild('forwarder', u)],
     ['steadychat', (u) => startChild('steadychat', u)],
     ['steadychat-ledger-only', (u) => startChild('steadychat-ledger-only', u)],
+    ['steadychat-workers', (u) => startChild('steadychat-workers', u)],
     [
       'steadychat-baseline',
       async (u) =>
@@ -547,6 +623,7 @@ async function run(): Promise<void> {
     lines.push(
       `steadychat throughput / bare proxy, per round: ${perRound('steadychat')} (target ≥ 0.5)`,
       `steadychat-ledger-only throughput / bare proxy, per round: ${perRound('steadychat-ledger-only')}`,
+      `steadychat-workers (serve --workers 2) throughput / bare proxy, per round: ${perRound('steadychat-workers')}`,
       `forwarder throughput / bare proxy, per round: ${perRound('forwarder')}`,
       `steadychat added p50 latency at concurrency 1: ${f(ours.p50 - direct.p50)} ms (target ≤ 1 ms)`,
     );

@@ -223,7 +223,7 @@ async function runServeWorker(run: ServeRun, io: CliIo): Promise<void> {
       env: io.env,
       logger: createLogger(run.settings, {
         destination: io.stderr,
-        base: { component: 'gateway', worker: member.id },
+        base: { component: 'gateway', worker: member.id, pid: process.pid },
         batch: true,
       }),
       demo: isDemo(run),
