@@ -41,6 +41,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
+import type { Gateway, GatewayClusterMember, GatewayHandle } from '../src/server/index.js';
 import { buildPackage, built } from './built.js';
 import { median } from './stats.js';
 
@@ -146,7 +147,7 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
       await built<typeof import('../src/server/index.js')>('server');
     if (isGatewayWorker()) {
       const member = joinGatewayCluster();
-      const handle = await startBenchGateway(process.env.BENCH_HOME!, 'steadychat', upstream, member);
+      const handle = await startBenchGateway(process.env.BENCH_HOME!, upstream, member);
       member.ready({ url: handle.url, open: false, upstreams: handle.gateway.upstreams });
       member.onShutdown(() => void handle.close().then(() => process.disconnect?.()));
       return;
@@ -164,7 +165,7 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
     return;
   } else {
     const home = benchHome(kind);
-    const handle = await startBenchGateway(home, kind, upstream);
+    const handle = await startBenchGateway(home, upstream);
     port = Number(new URL(handle.url).port);
     process.on('SIGTERM', () => {
       void handle.close().then(() => {
@@ -201,10 +202,9 @@ function benchHome(kind: string): string {
 /** The gateway as `steadychat serve` runs it (own store, batched logs), on the folder's config. */
 async function startBenchGateway(
   home: string,
-  kind: string,
   upstream: string,
-  cluster?: import('../src/server/index.js').GatewayClusterMember,
-): Promise<import('../src/server/index.js').GatewayHandle> {
+  cluster?: GatewayClusterMember,
+): Promise<GatewayHandle> {
   const { default: pino } = await import('pino');
   const { createLogger, loadSettings } = await built<typeof import('../src/config/index.js')>('config');
   const { startGateway } = await built<typeof import('../src/server/index.js')>('server');
@@ -237,10 +237,7 @@ async function startBenchGateway(
 }
 
 /** The benchmark's gateway key, with every limit on (set high: they are checked, never reached). */
-async function createBenchKey(
-  home: string,
-  gateway?: import('../src/server/index.js').Gateway,
-): Promise<string> {
+async function createBenchKey(home: string, gateway?: Gateway): Promise<string> {
   const { createGatewayKey, createKeyStore } = await built<typeof import('../src/server/index.js')>('server');
   const { createBudgetBook } = await built<typeof import('../src/usage/index.js')>('usage');
   const { openStore } = await built<typeof import('../src/store/index.js')>('store');
