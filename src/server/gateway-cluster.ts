@@ -88,7 +88,7 @@ export interface GatewayClusterMember {
   keysChanged(): void;
   /** Called when another worker changed keys. */
   onKeysChanged(listener: () => void): void;
-  /** Called once when the primary asks this worker to shut down. */
+  /** Called once when the primary asks this worker to shut down (at once if it already has). */
   onShutdown(listener: () => void): void;
   /** Tells the primary that this worker listens (whether it is open, without keys; its upstreams). */
   ready(info: { url: string; open: boolean; upstreams: string[] }): void;
@@ -184,6 +184,8 @@ export function joinGatewayCluster(): GatewayClusterMember {
       return answer.value;
     },
     async giveBack(caller, tokens, limits) {
+      // Only a token bucket takes anything back: no message for a key without one.
+      if (!limits.tokensPerMinute || tokens <= 0) return;
       await ask({ op: 'giveBack', caller, tokens, limits });
     },
     async close() {},
@@ -232,7 +234,9 @@ export function joinGatewayCluster(): GatewayClusterMember {
       keysListeners.push(listener);
     },
     onShutdown(listener) {
-      shutdownListeners.push(listener);
+      // A worker asked to stop while it was still starting stops as soon as it listens.
+      if (shutdownAsked) queueMicrotask(listener);
+      else shutdownListeners.push(listener);
     },
     ready(info) {
       send({ tag: TAG, type: 'ready', ...info });
