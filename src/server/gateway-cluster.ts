@@ -34,7 +34,14 @@ import { GatewayConfigError } from './gateway-error.js';
 const TAG = 'steadychat-cluster';
 
 type Call =
-  | { op: 'take'; caller: string; cost: { requests: number; tokens: number }; limits: RateLimits }
+  | {
+      op: 'take';
+      caller: string;
+      cost: { requests: number; tokens: number };
+      limits: RateLimits;
+      /** The runaway question of the same call, earlier in the same message: refused, nothing is taken. */
+      after?: number;
+    }
   | { op: 'giveBack'; caller: string; tokens: number; limits: RateLimits }
   | { op: 'runaway'; caller: string; key: string; maxRepeats: number; windowMs: number };
 
@@ -114,6 +121,8 @@ export function joinGatewayCluster(): GatewayClusterMember {
   const pending = new Map<number, { resolve(answer: Answer): void; reject(error: Error): void }>();
   const metricsPending = new Map<number, { resolve(text: string): void; reject(error: Error): void }>();
   let queue: Array<[number, Call]> = [];
+  // The runaway questions in `queue`, by caller (a take that follows one is tied to it).
+  let runawayInQueue = new Map<string, number>();
   let flushing = false;
   const keysListeners: Array<() => void> = [];
   const shutdownListeners: Array<() => void> = [];
@@ -124,11 +133,21 @@ export function joinGatewayCluster(): GatewayClusterMember {
       hint: 'The primary process of `steadychat serve --workers` has stopped: restart the gateway.',
     });
 
+  /** The error a refused or failed question stands for. */
+  const failure = (answer: Answer): Error => {
+    if (!answer.ok && answer.runaway) {
+      const r = answer.runaway;
+      return new RunawayRequestError(r.caller, r.maxRepeats, r.windowMs, r.retryAfterMs);
+    }
+    return unreachable(answer.ok ? 'no answer' : (answer.message ?? 'error'));
+  };
+
   // All the questions of one turn of the event loop go in one message.
   const flush = () => {
     flushing = false;
     const calls = queue;
     queue = [];
+    runawayInQueue = new Map();
     if (!send({ tag: TAG, type: 'calls', calls })) {
       for (const [id] of calls) {
         pending.get(id)?.reject(unreachable('the channel to it is closed'));
@@ -140,6 +159,14 @@ export function joinGatewayCluster(): GatewayClusterMember {
     new Promise((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });
+      if (call.op === 'runaway') runawayInQueue.set(call.caller, id);
+      else if (call.op === 'take') {
+        const after = runawayInQueue.get(call.caller);
+        if (after !== undefined) {
+          call.after = after;
+          runawayInQueue.delete(call.caller);
+        }
+      }
       queue.push([id, call]);
       if (!flushing) {
         flushing = true;
@@ -179,9 +206,8 @@ export function joinGatewayCluster(): GatewayClusterMember {
   const rateLimiter: RateLimiter = {
     async take(caller, cost, limits) {
       const answer = await ask({ op: 'take', caller, cost, limits });
-      if (!answer.ok || !answer.value)
-        throw unreachable(answer.ok ? 'no answer' : (answer.message ?? 'error'));
-      return answer.value;
+      if (answer.ok && answer.value) return answer.value;
+      throw failure(answer);
     },
     async giveBack(caller, tokens, limits) {
       // Only a token bucket takes anything back: no message for a key without one.
@@ -202,12 +228,7 @@ export function joinGatewayCluster(): GatewayClusterMember {
           if (maxRepeats <= 0) return;
           const key = runawayKey(caller, request);
           return ask({ op: 'runaway', caller, key, maxRepeats, windowMs }).then((answer) => {
-            if (answer.ok) return;
-            if (answer.runaway) {
-              const r = answer.runaway;
-              throw new RunawayRequestError(r.caller, r.maxRepeats, r.windowMs, r.retryAfterMs);
-            }
-            throw unreachable(answer.message ?? 'error');
+            if (!answer.ok) throw failure(answer);
           });
         },
       };
@@ -326,6 +347,18 @@ export async function startGatewayCluster(options: GatewayClusterOptions): Promi
   let lastCrash = 0;
   const restartTimers = new Set<NodeJS.Timeout>();
 
+  // The answers of one message, in order; a take tied to a refused runaway question takes nothing.
+  const answerAll = async (calls: Array<[number, Call]>): Promise<Array<[number, Answer]>> => {
+    const answers: Array<[number, Answer]> = [];
+    const refused = new Map<number, Answer>();
+    for (const [id, call] of calls) {
+      const tied = call.op === 'take' && call.after !== undefined ? refused.get(call.after) : undefined;
+      const result = tied ?? (await answer(call));
+      if (call.op === 'runaway' && !result.ok) refused.set(id, result);
+      answers.push([id, result]);
+    }
+    return answers;
+  };
   const answer = async (call: Call): Promise<Answer> => {
     try {
       if (call.op === 'take')
@@ -362,9 +395,7 @@ export async function startGatewayCluster(options: GatewayClusterOptions): Promi
     const message = ours<ToPrimary>(raw);
     if (!message) return;
     if (message.type === 'calls') {
-      void Promise.all(
-        message.calls.map(async ([id, call]) => [id, await answer(call)] as [number, Answer]),
-      ).then((answers) => reply(worker, { tag: TAG, type: 'answers', answers }));
+      void answerAll(message.calls).then((answers) => reply(worker, { tag: TAG, type: 'answers', answers }));
     } else if (message.type === 'metrics') {
       aggregator.clusterMetrics().then(
         (text) => reply(worker, { tag: TAG, type: 'metrics', id: message.id, text }),
@@ -423,7 +454,11 @@ export async function startGatewayCluster(options: GatewayClusterOptions): Promi
     };
     const onEarlyExit = (worker: Worker, code: number | null, signal: string | null) => {
       live.delete(worker);
-      fail(new Error(`a gateway worker exited while starting (${signal ?? `code ${code}`})`));
+      // Its last message (why it failed) may be read after its exit is seen: give it a moment.
+      setTimeout(
+        () => fail(new Error(`a gateway worker exited while starting (${signal ?? `code ${code}`})`)),
+        200,
+      );
     };
     cluster.on('message', onStart);
     cluster.on('exit', onEarlyExit);

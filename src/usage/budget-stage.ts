@@ -96,8 +96,10 @@ export function createBudgetStage(options: BudgetStageOptions = {}): Stage {
   return async (call, next) => {
     const { request, context } = call;
     const caller = callerOf(context);
+    // A guard kept in another process (`serve --workers`) answers later: its question goes out with
+    // the rate limiter's (below), and is awaited before the rate limiter's answer is used.
     const repeated = options.runaway?.check(caller, request);
-    if (repeated) await repeated;
+    repeated?.catch(() => undefined);
 
     const promptTokens = countPrompt(request);
     const maxOutput =
@@ -115,19 +117,35 @@ export function createBudgetStage(options: BudgetStageOptions = {}): Stage {
       typeof rateLimits === 'function'
         ? await rateLimits(caller, context)
         : (rateLimits[caller] ?? rateLimits['*']);
-    if (options.rateLimiter && limits) {
-      const decision = await options.rateLimiter.take(caller, { requests: 1, tokens: worstTokens }, limits);
+    const giveBack = async (tokens: number) => {
+      if (options.rateLimiter && limits && tokens > 0) {
+        await options.rateLimiter.giveBack(caller, tokens, limits).catch(() => undefined);
+      }
+    };
+    const taking =
+      options.rateLimiter && limits
+        ? options.rateLimiter.take(caller, { requests: 1, tokens: worstTokens }, limits)
+        : undefined;
+    if (repeated) {
+      try {
+        await repeated;
+      } catch (error) {
+        // Refused as a runaway: tokens the rate limiter gave meanwhile go back.
+        void taking?.then(
+          (decision) => (decision.ok ? giveBack(worstTokens) : undefined),
+          () => undefined,
+        );
+        throw error;
+      }
+    }
+    if (taking && limits) {
+      const decision = await taking;
       if (!decision.ok) {
         const perMinute =
           (decision.limit === 'requests' ? limits.requestsPerMinute : limits.tokensPerMinute) ?? 0;
         throw new LocalRateLimitError(caller, decision.limit, decision.retryAfterMs, perMinute);
       }
     }
-    const giveBack = async (tokens: number) => {
-      if (options.rateLimiter && limits && tokens > 0) {
-        await options.rateLimiter.giveBack(caller, tokens, limits).catch(() => undefined);
-      }
-    };
 
     let reservation: Reservation | undefined;
     if (options.book) {

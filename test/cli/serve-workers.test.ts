@@ -175,16 +175,21 @@ describe('steadychat serve --workers 2', () => {
     expect(codes).toEqual(['rate_limit_exceeded', 'rate_limit_exceeded']);
   });
 
-  it('the runaway guard counts repeats across the workers', async () => {
-    const { secret } = await newKey();
+  it('the runaway guard counts repeats across the workers, and its refusals use none of the rate limit', async () => {
+    const { secret } = await newKey('--rpm', '5');
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const res = await chat(served.url, secret, 'the same question again');
+    const codes: unknown[] = [];
+    const send = async (content: string) => {
+      const res = await chat(served.url, secret, content);
       statuses.push(res.status);
       if (res.status === 200) answered++;
-      else expect(errorCode(res.json)).toBe('runaway_request');
-    }
-    expect(statuses).toEqual([200, 200, 200, 429]);
+      else codes.push(errorCode(res.json));
+    };
+    for (let i = 0; i < 4; i++) await send('the same question again');
+    for (let i = 0; i < 3; i++) await send(`a new question ${i}`);
+    // 3 repeats pass, the 4th is a runaway (it takes no request of the 5 per minute), 2 more pass.
+    expect(statuses).toEqual([200, 200, 200, 429, 200, 200, 429]);
+    expect(codes).toEqual(['runaway_request', 'rate_limit_exceeded']);
   });
 
   it('a key revoked through one worker is refused by every worker at once', async () => {

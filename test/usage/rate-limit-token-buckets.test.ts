@@ -150,6 +150,60 @@ describe('rate limits in the budget stage', () => {
     await call('big');
     expect(upstream).toBe(3);
   });
+
+  it('a guard that answers later (kept in another process) still refuses first, and the tokens taken meanwhile go back', async () => {
+    const limiter = createMemoryRateLimiter();
+    const local = createRunawayGuard({ maxRepeats: 1 });
+    let upstream = 0;
+    const stage = createBudgetStage({
+      rateLimiter: limiter,
+      rateLimits: { 'key:a': { tokensPerMinute: 100 } },
+      // As the guard of `serve --workers`: its answer comes back a moment later.
+      runaway: {
+        check: (caller, request) =>
+          new Promise<void>((resolve, reject) =>
+            setTimeout(() => {
+              try {
+                local.check(caller, request);
+                resolve();
+              } catch (error) {
+                reject(error);
+              }
+            }, 5),
+          ),
+      },
+      countPromptTokens: () => 10,
+    });
+    const pipeline = compose([stage], async () => {
+      upstream++;
+      return {
+        type: 'completion',
+        completion: {
+          id: 'c',
+          object: 'chat.completion',
+          created: 0,
+          model: 'm',
+          choices: [],
+          usage: { prompt_tokens: 10, completion_tokens: 30, total_tokens: 40 },
+        },
+        meta: { headers: {}, attempts: 1 },
+      };
+    });
+    const call = () =>
+      pipeline({
+        request: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'same' }], max_tokens: 30 },
+        signal: new AbortController().signal,
+        context: { requestId: 'r', keyId: 'a' },
+        options: {},
+      });
+    await call(); // takes 40 (10 + 30) of the 100 tokens, uses all 40
+    expect(await call().catch((e) => e)).toBeInstanceOf(RunawayRequestError);
+    expect(upstream).toBe(1);
+    await new Promise((r) => setTimeout(r, 10));
+    // The refused call's 40 tokens went back: 60 are left, not 20.
+    const limits = { tokensPerMinute: 100 };
+    expect(await limiter.take('key:a', { requests: 0, tokens: 55 }, limits)).toEqual({ ok: true });
+  });
 });
 
 describe('Redis unreachable', () => {
