@@ -66,6 +66,8 @@ type ToWorker =
   | { tag: typeof TAG; type: 'keys-changed' }
   | { tag: typeof TAG; type: 'shutdown' };
 
+function ignore(): void {}
+
 function ours<T extends { tag: string }>(message: unknown): T | undefined {
   return typeof message === 'object' && message !== null && (message as { tag?: unknown }).tag === TAG
     ? (message as T)
@@ -111,7 +113,8 @@ export function joinGatewayCluster(): GatewayClusterMember {
   const send = (message: ToPrimary): boolean => {
     if (!process.connected) return false;
     try {
-      process.send!(message);
+      // With a callback, a channel that closes meanwhile reports to it instead of as an 'error' event.
+      process.send!(message, undefined, undefined, ignore);
       return true;
     } catch {
       return false;
@@ -145,6 +148,11 @@ export function joinGatewayCluster(): GatewayClusterMember {
   // All the questions of one turn of the event loop go in one message.
   const flush = () => {
     flushing = false;
+    if (lateTimer) {
+      clearTimeout(lateTimer);
+      lateTimer = undefined;
+    }
+    if (queue.length === 0) return;
     const calls = queue;
     queue = [];
     runawayInQueue = new Map();
@@ -154,6 +162,13 @@ export function joinGatewayCluster(): GatewayClusterMember {
         pending.delete(id);
       }
     }
+  };
+  // Calls that need no answer (tokens given back) wait for the next question's message, or this long.
+  let lateTimer: NodeJS.Timeout | undefined;
+  const LATE_MS = 20;
+  const tell = (call: Call) => {
+    queue.push([0, call]);
+    if (!flushing && !lateTimer) lateTimer = setTimeout(flush, LATE_MS);
   };
   const ask = (call: Call): Promise<Answer> =>
     new Promise((resolve, reject) => {
@@ -210,9 +225,10 @@ export function joinGatewayCluster(): GatewayClusterMember {
       throw failure(answer);
     },
     async giveBack(caller, tokens, limits) {
-      // Only a token bucket takes anything back: no message for a key without one.
+      // Only a token bucket takes anything back: nothing to send for a key without one. No answer
+      // is awaited: tokens that never arrive only make the limit stricter.
       if (!limits.tokensPerMinute || tokens <= 0) return;
-      await ask({ op: 'giveBack', caller, tokens, limits });
+      tell({ op: 'giveBack', caller, tokens, limits });
     },
     async close() {},
   };
@@ -355,7 +371,7 @@ export async function startGatewayCluster(options: GatewayClusterOptions): Promi
       const tied = call.op === 'take' && call.after !== undefined ? refused.get(call.after) : undefined;
       const result = tied ?? (await answer(call));
       if (call.op === 'runaway' && !result.ok) refused.set(id, result);
-      answers.push([id, result]);
+      if (id !== 0) answers.push([id, result]);
     }
     return answers;
   };
@@ -387,15 +403,19 @@ export async function startGatewayCluster(options: GatewayClusterOptions): Promi
     }
   };
 
+  // A worker that is exiting may close its channel while a message is on its way: that is no error
+  // of the gateway's (the callback takes it, instead of an 'error' event that would stop the primary).
   const reply = (worker: Worker, message: ToWorker) => {
-    if (worker.isConnected()) worker.send(message);
+    if (worker.isConnected()) worker.send(message, undefined, ignore);
   };
 
   const onMessage = (worker: Worker, raw: unknown) => {
     const message = ours<ToPrimary>(raw);
     if (!message) return;
     if (message.type === 'calls') {
-      void answerAll(message.calls).then((answers) => reply(worker, { tag: TAG, type: 'answers', answers }));
+      void answerAll(message.calls).then((answers) => {
+        if (answers.length > 0) reply(worker, { tag: TAG, type: 'answers', answers });
+      });
     } else if (message.type === 'metrics') {
       aggregator.clusterMetrics().then(
         (text) => reply(worker, { tag: TAG, type: 'metrics', id: message.id, text }),
@@ -410,6 +430,11 @@ export async function startGatewayCluster(options: GatewayClusterOptions): Promi
 
   const fork = () => {
     const worker = cluster.fork({ ...options.env, STEADYCHAT_CLUSTER_WORKER: '1' });
+    // A send to a worker that is exiting (e.g. prom-client's metrics request) fails with EPIPE: the
+    // worker's exit is handled on its own, the error must not stop the primary.
+    worker.on('error', (error: Error) =>
+      logger?.warn({ worker: worker.id, error: error.message }, 'could not reach a gateway worker'),
+    );
     live.add(worker);
     return worker;
   };
