@@ -523,11 +523,13 @@ async function run(): Promise<void> {
     }
     for (let round = 1; round <= ROUNDS; round++) {
       note(`round ${round} of ${ROUNDS}…`);
-      for (const target of targets) {
+      // Every other round in reverse order, so no target always follows the same one.
+      const order = round % 2 === 0 ? [...targets].reverse() : targets;
+      for (const target of order) {
         lat.get(target.name)!.push(...(await latencies(target, chatBody, LATENCY_REQUESTS / ROUNDS, false)));
       }
       const perRound = new Map<string, number>();
-      for (const target of targets) {
+      for (const target of order) {
         const measured = await throughput(target, SECONDS);
         perRound.set(target.name, measured.rps);
         rps.get(target.name)!.push(measured.rps);
@@ -538,7 +540,7 @@ async function run(): Promise<void> {
         for (const [name, value] of perRound)
           ratios.set(name, [...(ratios.get(name) ?? []), value / proxyRps]);
       }
-      for (const target of streaming) {
+      for (const target of round % 2 === 0 ? [...streaming].reverse() : streaming) {
         try {
           ttft.get(target.name)!.push(...(await latencies(target, streamBody, TTFT_REQUESTS / ROUNDS, true)));
         } catch (error) {
@@ -613,7 +615,7 @@ async function run(): Promise<void> {
     return `${f(median(r))} (median of ${r.length} rounds: ${r.map((x) => f(x)).join(', ')})`;
   };
   lines.push(
-    `req/s is the median of ${ROUNDS} rounds of ${SECONDS} s; the rounds alternate between targets.`,
+    `req/s is the median of ${ROUNDS} rounds of ${SECONDS} s; the rounds alternate between targets, every other round in reverse order.`,
     'CPU µs/req: CPU time of the target process (all its threads, from /proc) per request in those rounds, median.',
   );
   if (ours && proxy) {

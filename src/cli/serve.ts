@@ -232,7 +232,7 @@ async function runServeWorker(run: ServeRun, io: CliIo): Promise<void> {
       cluster: member,
     });
   } catch (error) {
-    member.failed(error);
+    await member.failed(error);
     process.exitCode = 1;
     process.disconnect?.();
     return;

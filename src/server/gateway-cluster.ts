@@ -33,6 +33,9 @@ import { GatewayConfigError } from './gateway-error.js';
 // Every message of ours carries this tag (the cluster module sends its own on the same channel).
 const TAG = 'steadychat-cluster';
 
+/** How long a worker waits for the primary's answer before refusing the call. */
+const ANSWER_TIMEOUT_MS = 5000;
+
 type Call =
   | {
       op: 'take';
@@ -101,8 +104,11 @@ export interface GatewayClusterMember {
   onShutdown(listener: () => void): void;
   /** Tells the primary that this worker listens (whether it is open, without keys; its upstreams). */
   ready(info: { url: string; open: boolean; upstreams: string[] }): void;
-  /** Tells the primary that this worker could not start (the primary reports it and stops). */
-  failed(error: unknown): void;
+  /**
+   * Tells the primary that this worker could not start (the primary reports it and stops); resolves
+   * once the message is written (so the worker may then disconnect without losing it).
+   */
+  failed(error: unknown): Promise<void>;
 }
 
 /** Joins the cluster from inside a worker (pass the member to the worker's gateway, option `cluster`). */
@@ -110,11 +116,11 @@ export function joinGatewayCluster(): GatewayClusterMember {
   if (!isGatewayWorker() || !process.send) {
     throw new Error('joinGatewayCluster() runs only in a worker forked by startGatewayCluster()');
   }
-  const send = (message: ToPrimary): boolean => {
+  const send = (message: ToPrimary, written: (error: Error | null) => void = ignore): boolean => {
     if (!process.connected) return false;
     try {
       // With a callback, a channel that closes meanwhile reports to it instead of as an 'error' event.
-      process.send!(message, undefined, undefined, ignore);
+      process.send!(message, undefined, undefined, written);
       return true;
     } catch {
       return false;
@@ -124,8 +130,6 @@ export function joinGatewayCluster(): GatewayClusterMember {
   const pending = new Map<number, { resolve(answer: Answer): void; reject(error: Error): void }>();
   const metricsPending = new Map<number, { resolve(text: string): void; reject(error: Error): void }>();
   let queue: Array<[number, Call]> = [];
-  // The runaway questions in `queue`, by caller (a take that follows one is tied to it).
-  let runawayInQueue = new Map<string, number>();
   let flushing = false;
   const keysListeners: Array<() => void> = [];
   const shutdownListeners: Array<() => void> = [];
@@ -155,13 +159,15 @@ export function joinGatewayCluster(): GatewayClusterMember {
     if (queue.length === 0) return;
     const calls = queue;
     queue = [];
-    runawayInQueue = new Map();
-    if (!send({ tag: TAG, type: 'calls', calls })) {
+    const giveUp = (cause: string) => {
       for (const [id] of calls) {
-        pending.get(id)?.reject(unreachable('the channel to it is closed'));
+        pending.get(id)?.reject(unreachable(cause));
         pending.delete(id);
       }
-    }
+    };
+    if (!send({ tag: TAG, type: 'calls', calls })) giveUp('the channel to it is closed');
+    // Fail closed, as with Redis: a primary that does not answer does not hold calls forever.
+    else setTimeout(giveUp, ANSWER_TIMEOUT_MS, `no answer within ${ANSWER_TIMEOUT_MS} ms`).unref();
   };
   // Calls that need no answer (tokens given back) wait for the next question's message, or this long.
   let lateTimer: NodeJS.Timeout | undefined;
@@ -174,14 +180,11 @@ export function joinGatewayCluster(): GatewayClusterMember {
     new Promise((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      if (call.op === 'runaway') runawayInQueue.set(call.caller, id);
-      else if (call.op === 'take') {
-        const after = runawayInQueue.get(call.caller);
-        if (after !== undefined) {
-          call.after = after;
-          runawayInQueue.delete(call.caller);
-        }
-      }
+      // A take right after its caller's runaway question is the same call's (the budget stage asks
+      // both at once): the primary takes nothing if the guard refuses.
+      const last = queue[queue.length - 1];
+      if (call.op === 'take' && last && last[1].op === 'runaway' && last[1].caller === call.caller)
+        call.after = last[0];
       queue.push([id, call]);
       if (!flushing) {
         flushing = true;
@@ -280,12 +283,15 @@ export function joinGatewayCluster(): GatewayClusterMember {
     },
     failed(error) {
       const e = error as { message?: unknown; code?: unknown; hint?: unknown };
-      send({
+      const message: ToPrimary = {
         tag: TAG,
         type: 'failed',
         message: String(e?.message ?? error),
         ...(typeof e?.code === 'string' ? { code: e.code } : {}),
         ...(typeof e?.hint === 'string' ? { hint: e.hint } : {}),
+      };
+      return new Promise((resolve) => {
+        if (!send(message, () => resolve())) resolve();
       });
     },
   };

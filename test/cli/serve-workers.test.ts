@@ -262,7 +262,7 @@ describe('steadychat serve --workers: start failures', () => {
     const failed = await serve(['--workers', '2', '--host', '0.0.0.0'], {
       STEADYCHAT_HOME: join(dir, 'no-keys-home'),
     });
-    expect(await failed.exited).toBe(2);
+    expect(await failed.exited, failed.stderr()).toBe(2);
     expect(failed.stderr().match(/without gateway keys/g)?.length).toBe(1);
   }, 30_000);
 
