@@ -112,97 +112,79 @@ describe.skipIf(!hasRedis)('Redis token buckets shared by instances', () => {
   });
 });
 
+/**
+ * The budget stage over an upstream that answers every call with `usage`; `call(keyId, content)` sends
+ * a chat call (max_tokens 5) as that key. `upstream()` counts the calls that got through.
+ */
+function stageOverUpstream(
+  options: Parameters<typeof createBudgetStage>[0],
+  usage = { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11 },
+) {
+  let upstream = 0;
+  const pipeline = compose([createBudgetStage({ countPromptTokens: () => 10, ...options })], async () => {
+    upstream++;
+    return {
+      type: 'completion',
+      completion: { id: 'c', object: 'chat.completion', created: 0, model: 'm', choices: [], usage },
+      meta: { headers: {}, attempts: 1 },
+    };
+  });
+  const call = (keyId: string, content = 'hi') =>
+    pipeline({
+      request: { model: 'gpt-4o-mini', messages: [{ role: 'user', content }], max_tokens: 5 },
+      signal: new AbortController().signal,
+      context: { requestId: 'r', keyId },
+      options: {},
+    });
+  return { call, upstream: () => upstream };
+}
+
 describe('rate limits in the budget stage', () => {
   it('reads the limits of each caller from a function and refuses with when to retry', async () => {
-    let upstream = 0;
-    const stage = createBudgetStage({
+    const { call, upstream } = stageOverUpstream({
       rateLimiter: createMemoryRateLimiter(),
       rateLimits: (caller) => (caller === 'key:small' ? { requestsPerMinute: 1 } : undefined),
-      countPromptTokens: () => 10,
     });
-    const pipeline = compose([stage], async () => {
-      upstream++;
-      return {
-        type: 'completion',
-        completion: {
-          id: 'c',
-          object: 'chat.completion',
-          created: 0,
-          model: 'm',
-          choices: [],
-          usage: { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11 },
-        },
-        meta: { headers: {}, attempts: 1 },
-      };
-    });
-    const call = (keyId: string) =>
-      pipeline({
-        request: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 },
-        signal: new AbortController().signal,
-        context: { requestId: 'r', keyId },
-        options: {},
-      });
     await call('small');
     const error = await call('small').catch((e) => e);
     expect(error).toBeInstanceOf(LocalRateLimitError);
     expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     await call('big');
     await call('big');
-    expect(upstream).toBe(3);
+    expect(upstream()).toBe(3);
   });
 
   it('a guard that answers later (kept in another process) still refuses first, and the tokens taken meanwhile go back', async () => {
     const limiter = createMemoryRateLimiter();
     const local = createRunawayGuard({ maxRepeats: 1 });
-    let upstream = 0;
-    const stage = createBudgetStage({
-      rateLimiter: limiter,
-      rateLimits: { 'key:a': { tokensPerMinute: 100 } },
-      // As the guard of `serve --workers`: its answer comes back a moment later.
-      runaway: {
-        check: (caller, request) =>
-          new Promise<void>((resolve, reject) =>
-            setTimeout(() => {
-              try {
-                local.check(caller, request);
-                resolve();
-              } catch (error) {
-                reject(error);
-              }
-            }, 5),
-          ),
-      },
-      countPromptTokens: () => 10,
-    });
-    const pipeline = compose([stage], async () => {
-      upstream++;
-      return {
-        type: 'completion',
-        completion: {
-          id: 'c',
-          object: 'chat.completion',
-          created: 0,
-          model: 'm',
-          choices: [],
-          usage: { prompt_tokens: 10, completion_tokens: 30, total_tokens: 40 },
+    const { call, upstream } = stageOverUpstream(
+      {
+        rateLimiter: limiter,
+        rateLimits: { 'key:a': { tokensPerMinute: 100 } },
+        // As the guard of `serve --workers`: its answer comes back a moment later.
+        runaway: {
+          check: (caller, request) =>
+            new Promise<void>((resolve, reject) =>
+              setTimeout(() => {
+                try {
+                  local.check(caller, request);
+                  resolve();
+                } catch (error) {
+                  reject(error);
+                }
+              }, 5),
+            ),
         },
-        meta: { headers: {}, attempts: 1 },
-      };
-    });
-    const call = () =>
-      pipeline({
-        request: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'same' }], max_tokens: 30 },
-        signal: new AbortController().signal,
-        context: { requestId: 'r', keyId: 'a' },
-        options: {},
-      });
-    await call(); // takes 40 (10 + 30) of the 100 tokens, uses all 40
-    expect(await call().catch((e) => e)).toBeInstanceOf(RunawayRequestError);
-    expect(upstream).toBe(1);
+      },
+      { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    );
+    await call('a', 'same'); // takes 15 (10 + 5) of the 100 tokens, uses all 15
+    expect(await call('a', 'same').catch((e) => e)).toBeInstanceOf(RunawayRequestError);
+    expect(upstream()).toBe(1);
     await new Promise((r) => setTimeout(r, 10));
-    // The refused call's 40 tokens went back: 60 are left, not 20.
+    // The refused call's 15 tokens went back: 85 are left, not 70.
     const limits = { tokensPerMinute: 100 };
-    expect(await limiter.take('key:a', { requests: 0, tokens: 55 }, limits)).toEqual({ ok: true });
+    expect(await limiter.take('key:a', { requests: 0, tokens: 80 }, limits)).toEqual({ ok: true });
   });
 });
 
