@@ -227,7 +227,7 @@ describe('steadychat serve --workers 2', () => {
     const { secret } = await newKey();
     const [victim] = servingPids(served.stderr());
     process.kill(victim!, 'SIGKILL');
-    for (let i = 0; i < 100 && !served.stderr().includes('gateway worker started'); i++) {
+    for (let i = 0; i < 400 && !served.stderr().includes('gateway worker started'); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(served.stderr()).toContain('gateway worker exited; starting another');
@@ -237,7 +237,7 @@ describe('steadychat serve --workers 2', () => {
       expect(res.status, res.text).toBe(200);
       answered++;
     }
-  });
+  }, 30_000);
 
   it('SIGTERM stops every process cleanly, with every answer in the ledger', async () => {
     const pids = [...servingPids(served.stderr())];
