@@ -4,6 +4,7 @@ import { type EmulatorHandle, startEmulator } from '../emulator/index.js';
 import { UsageError } from '../errors/index.js';
 import {
   type GatewayCluster,
+  type GatewayClusterMember,
   type GatewayHandle,
   isGatewayWorker,
   joinGatewayCluster,
@@ -113,7 +114,7 @@ export async function runServe(
   }
   let gateway: GatewayHandle | undefined;
   let cluster: GatewayCluster | undefined;
-  let started: { url: string; open: boolean; upstreams: string[] };
+  let started: ServeStarted;
   try {
     if (workers > 1) {
       cluster = await startGatewayCluster({
@@ -123,23 +124,7 @@ export async function runServe(
       });
       started = { url: cluster.url, open: cluster.open, upstreams: cluster.upstreams };
     } else {
-      gateway = await startGateway({
-        settings,
-        env: io.env,
-        logger: createLogger(settings, {
-          destination: io.stderr,
-          base: { component: 'gateway' },
-          batch: true,
-        }),
-        demo,
-        ...(emulator ? { upstreams: demoUpstreams(emulator.url) } : {}),
-        ...(run.allowOpenNetwork ? { allowOpenNetwork: true } : {}),
-      });
-      started = {
-        url: gateway.url,
-        open: await gateway.gateway.isOpen(),
-        upstreams: gateway.gateway.upstreams,
-      };
+      ({ gateway, started } = await startServeGateway(run, io, emulator?.url, { component: 'gateway' }));
     }
   } catch (error) {
     await emulator?.close();
@@ -215,34 +200,55 @@ export async function runServe(
  */
 async function runServeWorker(run: ServeRun, io: CliIo): Promise<void> {
   const member = joinGatewayCluster();
-  const demoUrl = io.env.STEADYCHAT_DEMO_UPSTREAM;
   let gateway: GatewayHandle;
+  let started: ServeStarted;
   try {
-    gateway = await startGateway({
-      settings: run.settings,
-      env: io.env,
-      logger: createLogger(run.settings, {
-        destination: io.stderr,
-        base: { component: 'gateway', worker: member.id, pid: process.pid },
-        batch: true,
-      }),
-      demo: isDemo(run),
-      ...(isDemo(run) && demoUrl ? { upstreams: demoUpstreams(demoUrl) } : {}),
-      ...(run.allowOpenNetwork ? { allowOpenNetwork: true } : {}),
-      cluster: member,
-    });
+    ({ gateway, started } = await startServeGateway(
+      run,
+      io,
+      io.env.STEADYCHAT_DEMO_UPSTREAM,
+      { component: 'gateway', worker: member.id, pid: process.pid },
+      member,
+    ));
   } catch (error) {
     await member.failed(error);
     process.exitCode = 1;
     process.disconnect?.();
     return;
   }
-  member.ready({
-    url: gateway.url,
-    open: await gateway.gateway.isOpen(),
-    upstreams: gateway.gateway.upstreams,
-  });
+  member.ready(started);
   await Promise.race([waitForSignal(), new Promise<void>((resolve) => member.onShutdown(resolve))]);
   await gateway.close();
   process.disconnect?.();
+}
+
+/** What the banner and the primary need to know of a started gateway. */
+type ServeStarted = { url: string; open: boolean; upstreams: string[] };
+
+/**
+ * The gateway as `serve` runs it in this process, alone or as one worker: logs batched per turn on
+ * standard error (with `logBase` on each line), the demo emulator at `demoUrl` as upstream in demo
+ * mode.
+ */
+async function startServeGateway(
+  run: ServeRun,
+  io: CliIo,
+  demoUrl: string | undefined,
+  logBase: Record<string, unknown>,
+  cluster?: GatewayClusterMember,
+): Promise<{ gateway: GatewayHandle; started: ServeStarted }> {
+  const demo = isDemo(run);
+  const gateway = await startGateway({
+    settings: run.settings,
+    env: io.env,
+    logger: createLogger(run.settings, { destination: io.stderr, base: logBase, batch: true }),
+    demo,
+    ...(demo && demoUrl ? { upstreams: demoUpstreams(demoUrl) } : {}),
+    ...(run.allowOpenNetwork ? { allowOpenNetwork: true } : {}),
+    ...(cluster ? { cluster } : {}),
+  });
+  return {
+    gateway,
+    started: { url: gateway.url, open: await gateway.gateway.isOpen(), upstreams: gateway.gateway.upstreams },
+  };
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../config/index.js';
 import {
   createMemoryRateLimiter,
   createRunawayCounter,
+  createRunawayGuard,
   type RateDecision,
   type RateLimiter,
   RateLimitStoreError,
@@ -12,7 +13,6 @@ import {
   type RunawayGuard,
   type RunawayGuardOptions,
   RunawayRequestError,
-  runawayKey,
 } from '../usage/index.js';
 import { GatewayConfigError } from './gateway-error.js';
 
@@ -240,17 +240,11 @@ export function joinGatewayCluster(): GatewayClusterMember {
     id: cluster.worker?.id ?? 0,
     rateLimiter,
     runawayGuard(options) {
-      const maxRepeats = options.maxRepeats ?? 10;
-      const windowMs = options.windowMs ?? 60_000;
-      return {
-        check(caller, request) {
-          if (maxRepeats <= 0) return;
-          const key = runawayKey(caller, request);
-          return ask({ op: 'runaway', caller, key, maxRepeats, windowMs }).then((answer) => {
-            if (!answer.ok) throw failure(answer);
-          });
-        },
-      };
+      return createRunawayGuard(options, (caller, key, { maxRepeats, windowMs }) =>
+        ask({ op: 'runaway', caller, key, maxRepeats, windowMs }).then((answer) => {
+          if (!answer.ok) throw failure(answer);
+        }),
+      );
     },
     shareMetrics(registry) {
       // The primary collects each worker's registry on request (prom-client's cluster protocol).
@@ -451,10 +445,10 @@ export async function startGatewayCluster(options: GatewayClusterOptions): Promi
     let ready = 0;
     let first: Started | undefined;
     let failed = false;
+    const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
     const timer = setTimeout(
-      () =>
-        fail(new Error(`the gateway workers did not start within ${options.readyTimeoutMs ?? 60_000} ms`)),
-      options.readyTimeoutMs ?? 60_000,
+      () => fail(new Error(`the gateway workers did not start within ${readyTimeoutMs} ms`)),
+      readyTimeoutMs,
     );
     const fail = (error: Error) => {
       if (failed) return;

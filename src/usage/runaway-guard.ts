@@ -51,21 +51,39 @@ export function runawayKey(caller: string, request: ChatRequest): string {
  * The "bug in a loop" guard. Two requests are the same when their whole body (model, messages,
  * parameters) is byte-for-byte equal after JSON encoding. Kept in this process's memory, bounded.
  */
-export function createRunawayGuard(options: RunawayGuardOptions = {}): RunawayGuard {
+export function createRunawayGuard(
+  options: RunawayGuardOptions = {},
+  /**
+   * Where the counts are kept, when not in this process (`serve --workers`: the primary's): it gets
+   * the request's key and the guard's settings, and throws or rejects as `check` does.
+   */
+  hit?: (
+    caller: string,
+    key: string,
+    settings: { maxRepeats: number; windowMs: number },
+  ) => void | Promise<void>,
+): RunawayGuard {
+  const settings = {
+    maxRepeats: options.maxRepeats ?? DEFAULT_MAX_REPEATS,
+    windowMs: options.windowMs ?? DEFAULT_WINDOW_MS,
+  };
+  if (settings.maxRepeats <= 0) return { check() {} };
+  if (hit) return { check: (caller, request) => hit(caller, runawayKey(caller, request), settings) };
   const counter = createRunawayCounter(options);
-  const off = (options.maxRepeats ?? 10) <= 0;
   return {
     check(caller, request) {
-      if (off) return;
       counter.hit(caller, runawayKey(caller, request));
     },
   };
 }
 
+const DEFAULT_MAX_REPEATS = 10;
+const DEFAULT_WINDOW_MS = 60_000;
+
 /** The guard's bounded memory of recent requests, by key (see {@link createRunawayGuard}). */
 export function createRunawayCounter(options: RunawayGuardOptions = {}): RunawayCounter {
-  const maxRepeats = options.maxRepeats ?? 10;
-  const windowMs = options.windowMs ?? 60_000;
+  const maxRepeats = options.maxRepeats ?? DEFAULT_MAX_REPEATS;
+  const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
   const clock = options.clock ?? systemClock;
   const maxEntries = options.maxEntries ?? 10_000;
   // Per (caller, request): the times it was let through, oldest first, from `head` on. Expired ones
