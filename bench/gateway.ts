@@ -7,6 +7,11 @@
  *   forwarder   a Fastify route that parses the request, sends it again with undici and parses and
  *               sends the answer again: the framework and JSON work any gateway that reads the
  *               traffic does, and nothing else
+ *   forwarder-stages  the forwarder with the gateway's own stages in front of its upstream call (usage
+ *               ledger row, budget reservation and settlement with a key's budgets and rate limit,
+ *               runaway guard, redaction), composed as the gateway composes them, and nothing else: no
+ *               authentication, validation, timeouts, retries, metrics or logs (not streamed: its
+ *               time to first token is not measured)
  *   steadychat  `steadychat serve` with every stage on: gateway key, budget reservation, rate limit,
  *               redaction, usage ledger (SQLite file), access logs
  *   steadychat-ledger-only  the same gateway open (no key), without budgets, rate limits or
@@ -41,6 +46,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
+import type { ChatRequest } from '../src/openai/index.js';
 import type { Gateway, GatewayClusterMember, GatewayHandle } from '../src/server/index.js';
 import { buildPackage, built } from './built.js';
 import { median } from './stats.js';
@@ -74,6 +80,7 @@ type Kind =
   | 'emulator'
   | 'proxy'
   | 'forwarder'
+  | 'forwarder-stages'
   | 'steadychat'
   | 'steadychat-ledger-only'
   | 'steadychat-workers';
@@ -141,6 +148,8 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as AddressInfo).port;
+  } else if (kind === 'forwarder-stages') {
+    port = await serveForwarderWithStages(upstream);
   } else if (kind === 'steadychat-workers') {
     // `serve --workers 2`: a primary process and two gateway processes on one port.
     const { isGatewayWorker, joinGatewayCluster, startGatewayCluster } =
@@ -182,6 +191,86 @@ async function serve(kind: Kind, upstream: string, optionsJson: string): Promise
     return;
   }
   process.send?.({ port });
+}
+
+/**
+ * The forwarder with the gateway's stages in front of its upstream call: what the durable per-call
+ * bookkeeping costs over the framework and JSON work alone, on the same SQLite settings as `serve`.
+ */
+async function serveForwarderWithStages(upstream: string): Promise<number> {
+  const { default: Fastify } = await import('fastify');
+  const { compose } = await built<typeof import('../src/pipeline/index.js')>('pipeline');
+  const { openStore } = await built<typeof import('../src/store/index.js')>('store');
+  const { createUsageServices, createBudgetStage, createRunawayGuard } =
+    await built<typeof import('../src/usage/index.js')>('usage');
+  const { createRedactStage } = await built<typeof import('../src/redact/index.js')>('redact');
+  const home = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'steadychat-bench-'));
+  const store = await openStore({
+    url: join(home, 'gateway.db'),
+    synchronous: 'normal',
+    backgroundCheckpoints: true,
+  });
+  const services = createUsageServices({ store, file: {}, upstream: 'emulator' });
+  // The benchmark key's limits (set high: checked, never reached).
+  await services.book.setLimit({ scope: 'key', scopeId: 'bench', period: 'day', tokens: 1e12 });
+  await services.book.setLimit({
+    scope: 'key',
+    scopeId: 'bench',
+    period: 'month',
+    cost: { amount: 1e6, currency: 'USD' },
+  });
+  const target = new Pool(upstream);
+  const pipeline = compose(
+    [
+      services.usageStage,
+      createBudgetStage({
+        book: services.book,
+        prices: services.prices,
+        rateLimiter: services.rateLimiter,
+        rateLimits: { 'key:bench': { requestsPerMinute: 10_000_000, tokensPerMinute: 1e12 } },
+        runaway: createRunawayGuard({ maxRepeats: 1_000_000_000 }),
+      }),
+      createRedactStage({}),
+    ],
+    async (call) => {
+      const answer = await target.request({
+        path: '/v1/chat/completions',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench-upstream' },
+        body: JSON.stringify(call.request),
+      });
+      const completion = JSON.parse(await answer.body.text());
+      return { type: 'completion', completion, meta: { headers: {}, attempts: 1 } };
+    },
+  );
+  const bookkeeping = new Set<Promise<unknown>>();
+  const afterAnswer = (work: Promise<unknown>) => {
+    bookkeeping.add(work);
+    const done = () => bookkeeping.delete(work);
+    work.then(done, done);
+  };
+  const app = Fastify({ logger: false });
+  app.post('/v1/chat/completions', async (request, reply) => {
+    const response = await pipeline({
+      request: request.body as ChatRequest,
+      signal: new AbortController().signal,
+      context: { requestId: request.id, keyId: 'bench' },
+      options: { afterAnswer },
+    });
+    if (response.type !== 'completion') throw new Error('forwarder-stages does not stream');
+    return reply.send(response.completion);
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  process.on('SIGTERM', () => {
+    void Promise.all([...bookkeeping])
+      .then(() => app.close())
+      .then(() => store.close())
+      .then(() => {
+        rmSync(home, { recursive: true, force: true });
+        process.exit(0);
+      });
+  });
+  return (app.server.address() as AddressInfo).port;
 }
 
 /** A fresh data folder for a benchmarked gateway, with its config file. */
@@ -481,6 +570,8 @@ async function run(): Promise<void> {
     ],
     ['proxy', (u) => startChild('proxy', u)],
     ['forwarder', (u) => startChild('forwarder', u)],
+    // Not streamed (its pipeline's terminal answers completions only).
+    ['forwarder-stages', async (u) => (u === upstream ? startChild('forwarder-stages', u) : undefined)],
     ['steadychat', (u) => startChild('steadychat', u)],
     ['steadychat-ledger-only', (u) => startChild('steadychat-ledger-only', u)],
     ['steadychat-workers', (u) => startChild('steadychat-workers', u)],
@@ -624,6 +715,7 @@ async function run(): Promise<void> {
       `steadychat-ledger-only throughput / bare proxy, per round: ${perRound('steadychat-ledger-only')}`,
       `steadychat-workers (serve --workers 2) throughput / bare proxy, per round: ${perRound('steadychat-workers')}`,
       `forwarder throughput / bare proxy, per round: ${perRound('forwarder')}`,
+      `forwarder-stages throughput / bare proxy, per round: ${perRound('forwarder-stages')}`,
       `steadychat added p50 latency at concurrency 1: ${f(ours.p50 - direct.p50)} ms (target ≤ 1 ms)`,
     );
   }
