@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Conversation, TurnOptions, TurnResult } from '../memory/index.js';
+import { roundCost } from '../usage/index.js';
 import { checkModel } from './check-chat-request.js';
 import { contextUse, conversationView, messageView, searchConversations } from './conversation-views.js';
 import { errorResponse } from './error-response.js';
@@ -24,7 +25,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       const costLeft = statuses
         .filter((s) => s.costLimit !== null)
         .map((s) => ({
-          amount: Math.max(0, (s.costLimit?.amount ?? 0) - s.usedCost - s.reservedCost),
+          amount: roundCost(Math.max(0, (s.costLimit?.amount ?? 0) - s.usedCost - s.reservedCost)),
           currency: s.costLimit?.currency ?? 'USD',
         }))
         .sort((a, b) => a.amount - b.amount);
@@ -185,7 +186,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: GatewayContext): vo
         requests: t.requests + d.requests,
         promptTokens: t.promptTokens + d.promptTokens,
         completionTokens: t.completionTokens + d.completionTokens,
-        cost: t.cost + d.cost,
+        cost: roundCost(t.cost + d.cost),
         currency,
       }),
       { requests: 0, promptTokens: 0, completionTokens: 0, cost: 0, currency },

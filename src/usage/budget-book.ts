@@ -9,7 +9,7 @@ import {
   type BudgetUnit,
 } from './budget-exceeded-error.js';
 import { type Clock, periodBounds, systemClock, systemTimeZone } from './period.js';
-import type { Cost } from './prices.js';
+import { type Cost, roundCost } from './prices.js';
 import { writeTransaction } from './write-transaction.js';
 
 /** Who a call is charged to (the ids of the call context). */
@@ -784,8 +784,8 @@ export function createBudgetBook(options: BudgetBookOptions): BudgetBook {
           costLimit: l.cost ?? null,
           usedTokens: Number(row?.used_tokens ?? fromLedger?.tokens ?? 0),
           reservedTokens: Number(row?.reserved_tokens ?? 0),
-          usedCost: Number(row?.used_cost ?? fromLedger?.cost ?? 0),
-          reservedCost: Number(row?.reserved_cost ?? 0),
+          usedCost: roundCost(Number(row?.used_cost ?? fromLedger?.cost ?? 0)),
+          reservedCost: roundCost(Number(row?.reserved_cost ?? 0)),
           source: l.source,
         });
       }

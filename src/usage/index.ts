@@ -52,6 +52,7 @@ export {
   PriceConfigError,
   type PriceTable,
   type PriceTableOptions,
+  roundCost,
   type TokenCounts,
 } from './prices.js';
 export { RateLimitStoreError } from './rate-limit-store-error.js';

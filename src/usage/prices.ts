@@ -168,12 +168,21 @@ export function createPriceTable(options: PriceTableOptions = {}): PriceTable {
 export function computeCost(price: ModelPrice, tokens: TokenCounts): number {
   const cached = Math.min(tokens.cachedTokens ?? 0, tokens.promptTokens);
   const fresh = tokens.promptTokens - cached;
-  return (
+  return roundCost(
     (fresh * price.input +
       cached * (price.cachedInput ?? price.input) +
       tokens.completionTokens * price.output) /
-    1e6
+      1e6,
   );
+}
+
+/**
+ * An amount of money as people read it: 12 significant digits. Sums of binary floats carry noise in
+ * their last digits (0.0000537 comes out of a sum as 0.000053700000000000004); this drops it, and
+ * nothing a price per million tokens can express.
+ */
+export function roundCost(amount: number): number {
+  return amount === 0 || !Number.isFinite(amount) ? amount : Number(amount.toPrecision(12));
 }
 
 function resolve(table: Map<string, ModelPrice>, model: string): ModelPrice | null {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { type Store, timeOrderedId } from '../store/index.js';
 import { periodBounds, systemTimeZone } from './period.js';
+import { roundCost } from './prices.js';
 import { writeTransaction } from './write-transaction.js';
 
 /** How an upstream attempt ended. `cut`: the stream broke off midway; `aborted`: the caller stopped. */
@@ -198,6 +199,8 @@ export function createUsageLedger(
           g.cost[row.currency] = (g.cost[row.currency] ?? 0) + Number(row.cost);
       }
       const out = [...groups.values()];
+      for (const g of out)
+        for (const currency of Object.keys(g.cost)) g.cost[currency] = roundCost(g.cost[currency]!);
       return by === 'day'
         ? out.sort((a, b) => a.group.localeCompare(b.group))
         : out.sort((a, b) => b.totalTokens - a.totalTokens || a.group.localeCompare(b.group));

@@ -82,4 +82,18 @@ describe.each(dialects)('ledger summaries on %s', (kind) => {
       currency: 'CNY',
     });
   });
+
+  it('sums costs to what a person would add up, without binary noise', async () => {
+    const { store } = await fresh();
+    const ledger = createUsageLedger(store);
+    const at = Date.UTC(2026, 10, 24, 12);
+    // 0.1 + 0.2 is 0.30000000000000004 in binary floats; 0.0000179 three times, 0.000053700000000000004.
+    await ledger.record(row({ at, cost: 0.1 }));
+    await ledger.record(row({ at: at + 1, cost: 0.2 }));
+    for (let i = 0; i < 3; i++)
+      await ledger.record(row({ at: at + 2 + i, cost: 0.0000179, currency: 'CNY' }));
+    const [day] = await ledger.summarize({ since: at, until: at + 10, by: 'day', timeZone: 'UTC' });
+    expect(day!.cost).toEqual({ USD: 0.3, CNY: 0.0000537 });
+    expect([JSON.stringify(day!.cost.USD), JSON.stringify(day!.cost.CNY)]).toEqual(['0.3', '0.0000537']);
+  });
 });

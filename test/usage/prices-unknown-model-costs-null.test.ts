@@ -23,6 +23,14 @@ describe('prices', () => {
     expect(cost?.currency).toBe('USD');
   });
 
+  it('costs a call exactly as its price reads, without binary noise', () => {
+    const table = createPriceTable();
+    // (18 × 0.15 + 80 × 0.6) / 1e6 is 0.000050700000000000006 in binary floats.
+    const cost = table.cost('gpt-4o-mini', { promptTokens: 18, completionTokens: 80 });
+    expect(JSON.stringify(cost?.amount)).toBe('0.0000507');
+    expect(table.cost('gpt-4o-mini', { promptTokens: 33, completionTokens: 77 })?.amount).toBe(0.00005115);
+  });
+
   it('prices the Chinese providers in CNY', () => {
     const table = createPriceTable();
     for (const model of [
