@@ -49,6 +49,7 @@ import { Pool } from 'undici';
 import type { ChatRequest } from '../src/openai/index.js';
 import type { Gateway, GatewayClusterMember, GatewayHandle } from '../src/server/index.js';
 import { buildPackage, built } from './built.js';
+import { BENCH_KEY_ID, benchBudgetStage, setBenchKeyBudgets } from './key-stages.js';
 import { median } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -201,8 +202,7 @@ async function serveForwarderWithStages(upstream: string): Promise<number> {
   const { default: Fastify } = await import('fastify');
   const { compose } = await built<typeof import('../src/pipeline/index.js')>('pipeline');
   const { openStore } = await built<typeof import('../src/store/index.js')>('store');
-  const { createUsageServices, createBudgetStage, createRunawayGuard } =
-    await built<typeof import('../src/usage/index.js')>('usage');
+  const { createUsageServices } = await built<typeof import('../src/usage/index.js')>('usage');
   const { createRedactStage } = await built<typeof import('../src/redact/index.js')>('redact');
   const home = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'steadychat-bench-'));
   const store = await openStore({
@@ -211,27 +211,10 @@ async function serveForwarderWithStages(upstream: string): Promise<number> {
     backgroundCheckpoints: true,
   });
   const services = createUsageServices({ store, file: {}, upstream: 'emulator' });
-  // The benchmark key's limits (set high: checked, never reached).
-  await services.book.setLimit({ scope: 'key', scopeId: 'bench', period: 'day', tokens: 1e12 });
-  await services.book.setLimit({
-    scope: 'key',
-    scopeId: 'bench',
-    period: 'month',
-    cost: { amount: 1e6, currency: 'USD' },
-  });
+  await setBenchKeyBudgets(services);
   const target = new Pool(upstream);
   const pipeline = compose(
-    [
-      services.usageStage,
-      createBudgetStage({
-        book: services.book,
-        prices: services.prices,
-        rateLimiter: services.rateLimiter,
-        rateLimits: { 'key:bench': { requestsPerMinute: 10_000_000, tokensPerMinute: 1e12 } },
-        runaway: createRunawayGuard({ maxRepeats: 1_000_000_000 }),
-      }),
-      createRedactStage({}),
-    ],
+    [services.usageStage, await benchBudgetStage(services, true), createRedactStage({})],
     async (call) => {
       const answer = await target.request({
         path: '/v1/chat/completions',
@@ -254,7 +237,7 @@ async function serveForwarderWithStages(upstream: string): Promise<number> {
     const response = await pipeline({
       request: request.body as ChatRequest,
       signal: new AbortController().signal,
-      context: { requestId: request.id, keyId: 'bench' },
+      context: { requestId: request.id, keyId: BENCH_KEY_ID },
       options: { afterAnswer },
     });
     if (response.type !== 'completion') throw new Error('forwarder-stages does not stream');

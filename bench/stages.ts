@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { ChatCompletion, ChatRequest } from '../src/openai/index.js';
 import type { ChatResponse, Next, Stage } from '../src/pipeline/index.js';
 import { buildPackage, built } from './built.js';
+import { BENCH_KEY_ID, benchBudgetStage, setBenchKeyBudgets } from './key-stages.js';
 import { median } from './stats.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 50_000);
@@ -26,8 +27,7 @@ const IN_FLIGHT = 32;
 buildPackage();
 const { compose, createRetryStage } = await built<typeof import('../src/pipeline/index.js')>('pipeline');
 const { openStore } = await built<typeof import('../src/store/index.js')>('store');
-const { createUsageServices, createBudgetStage, createRunawayGuard } =
-  await built<typeof import('../src/usage/index.js')>('usage');
+const { createUsageServices } = await built<typeof import('../src/usage/index.js')>('usage');
 const { createRedactStage } = await built<typeof import('../src/redact/index.js')>('redact');
 
 const request: ChatRequest = {
@@ -71,40 +71,20 @@ interface Variant {
   stages: (services: ReturnType<typeof createUsageServices>) => Promise<Stage[]>;
 }
 
-const budgetStage = (services: ReturnType<typeof createUsageServices>, keyed: boolean): Stage =>
-  createBudgetStage({
-    book: services.book,
-    prices: services.prices,
-    rateLimiter: services.rateLimiter,
-    rateLimits: keyed ? { 'key:bench': { requestsPerMinute: 1e9, tokensPerMinute: 1e15 } } : {},
-    // On, as in the gateway; the benchmark repeats one request on purpose.
-    runaway: createRunawayGuard({ maxRepeats: 1_000_000_000 }),
-  });
-
-async function keyBudgets(services: ReturnType<typeof createUsageServices>): Promise<void> {
-  await services.book.setLimit({ scope: 'key', scopeId: 'bench', period: 'day', tokens: 1e15 });
-  await services.book.setLimit({
-    scope: 'key',
-    scopeId: 'bench',
-    period: 'month',
-    cost: { amount: 1e9, currency: 'USD' },
-  });
-}
-
 const variants: Variant[] = [
   { name: 'baseline', what: 'retry stage only', stages: async () => [] },
   { name: 'usage', what: 'usage ledger row per attempt (SQLite)', stages: async (s) => [s.usageStage] },
   {
     name: 'budget-open',
     what: 'budget stage, no budget applies (runaway guard, prompt count)',
-    stages: async (s) => [budgetStage(s, false)],
+    stages: async (s) => [await benchBudgetStage(s, false)],
   },
   {
     name: 'budget-key',
     what: "budget stage with the key's daily tokens, monthly cost and rate limit",
     stages: async (s) => {
-      await keyBudgets(s);
-      return [budgetStage(s, true)];
+      await setBenchKeyBudgets(s);
+      return [await benchBudgetStage(s, true)];
     },
   },
   { name: 'redact', what: 'redaction and restoration', stages: async () => [createRedactStage({})] },
@@ -112,8 +92,8 @@ const variants: Variant[] = [
     name: 'all',
     what: 'every stage, as the gateway with a keyed call',
     stages: async (s) => {
-      await keyBudgets(s);
-      return [s.usageStage, budgetStage(s, true), createRedactStage({})];
+      await setBenchKeyBudgets(s);
+      return [s.usageStage, await benchBudgetStage(s, true), createRedactStage({})];
     },
   },
 ];
@@ -146,7 +126,7 @@ try {
         pipeline({
           request: { ...request },
           signal: new AbortController().signal,
-          context: { requestId: `req_${n++}`, keyId: 'bench' },
+          context: { requestId: `req_${n++}`, keyId: BENCH_KEY_ID },
           options: { upstream: {}, retry: {}, afterAnswer },
         }),
       settle: async () => {
