@@ -49,7 +49,7 @@ import { Pool } from 'undici';
 import type { ChatRequest } from '../src/openai/index.js';
 import type { Gateway, GatewayClusterMember, GatewayHandle } from '../src/server/index.js';
 import { buildPackage, built } from './built.js';
-import { BENCH_KEY_ID, benchBudgetStage, setBenchKeyBudgets } from './key-stages.js';
+import { afterAnswerSink, BENCH_KEY_ID, benchBudgetStage, setBenchKeyBudgets } from './key-stages.js';
 import { median } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -226,12 +226,7 @@ async function serveForwarderWithStages(upstream: string): Promise<number> {
       return { type: 'completion', completion, meta: { headers: {}, attempts: 1 } };
     },
   );
-  const bookkeeping = new Set<Promise<unknown>>();
-  const afterAnswer = (work: Promise<unknown>) => {
-    bookkeeping.add(work);
-    const done = () => bookkeeping.delete(work);
-    work.then(done, done);
-  };
+  const { afterAnswer, settled } = afterAnswerSink();
   const app = Fastify({ logger: false });
   app.post('/v1/chat/completions', async (request, reply) => {
     const response = await pipeline({
@@ -245,7 +240,7 @@ async function serveForwarderWithStages(upstream: string): Promise<number> {
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   process.on('SIGTERM', () => {
-    void Promise.all([...bookkeeping])
+    void settled()
       .then(() => app.close())
       .then(() => store.close())
       .then(() => {

@@ -1,7 +1,8 @@
 /**
  * The gateway's stages for a keyed call, as the benchmarks set them up: the key's budgets and rate
  * limit set high (checked on every call, never reached), the runaway guard on with a limit the
- * benchmarks' one repeated request never reaches. Shared by bench/stages.ts and bench/gateway.ts.
+ * benchmarks' one repeated request never reaches; and the gateway's way of writing the bookkeeping
+ * after the answer. Shared by bench/stages.ts and bench/gateway.ts.
  */
 import type { Stage } from '../src/pipeline/index.js';
 import type { createUsageServices } from '../src/usage/index.js';
@@ -34,4 +35,25 @@ export async function benchBudgetStage(services: Services, keyed: boolean): Prom
     rateLimits: keyed ? { [`key:${BENCH_KEY_ID}`]: { requestsPerMinute: 1e9, tokensPerMinute: 1e15 } } : {},
     runaway: createRunawayGuard({ maxRepeats: 1_000_000_000 }),
   });
+}
+
+/**
+ * As the gateway answers: a call's bookkeeping (ledger rows, settlements) is handed to `afterAnswer`
+ * (`call.options.afterAnswer`) and written after the answer; `settled()` waits for all of it.
+ */
+export function afterAnswerSink(): {
+  afterAnswer: (work: Promise<unknown>) => void;
+  settled: () => Promise<void>;
+} {
+  const pending = new Set<Promise<unknown>>();
+  return {
+    afterAnswer(work) {
+      pending.add(work);
+      const done = () => pending.delete(work);
+      work.then(done, done);
+    },
+    async settled() {
+      await Promise.all([...pending]);
+    },
+  };
 }

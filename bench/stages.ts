@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { ChatCompletion, ChatRequest } from '../src/openai/index.js';
 import type { ChatResponse, Next, Stage } from '../src/pipeline/index.js';
 import { buildPackage, built } from './built.js';
-import { BENCH_KEY_ID, benchBudgetStage, setBenchKeyBudgets } from './key-stages.js';
+import { afterAnswerSink, BENCH_KEY_ID, benchBudgetStage, setBenchKeyBudgets } from './key-stages.js';
 import { median } from './stats.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 50_000);
@@ -113,12 +113,7 @@ try {
     const services = createUsageServices({ store, file: {}, upstream: 'bench' });
     const pipeline = compose([...(await variant.stages(services)), createRetryStage({})], upstream);
     // As the gateway: the bookkeeping is written after the answer, and waited for at the end.
-    const bookkeeping = new Set<Promise<unknown>>();
-    const afterAnswer = (work: Promise<unknown>) => {
-      bookkeeping.add(work);
-      const done = () => bookkeeping.delete(work);
-      work.then(done, done);
-    };
+    const { afterAnswer, settled } = afterAnswerSink();
     let n = 0;
     prepared.push({
       variant,
@@ -129,9 +124,7 @@ try {
           context: { requestId: `req_${n++}`, keyId: BENCH_KEY_ID },
           options: { upstream: {}, retry: {}, afterAnswer },
         }),
-      settle: async () => {
-        await Promise.all([...bookkeeping]);
-      },
+      settle: settled,
     });
   }
 
